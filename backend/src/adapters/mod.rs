@@ -1,0 +1,5 @@
+//! Adapters: the ports implemented on real technology. Each turns its library's
+//! errors into `StoreError`; nothing outside this module names a database or SDK type.
+
+pub mod blob_fs;
+pub mod sql;

@@ -1,0 +1,784 @@
+//! `SqlMetadataStore`: the `MetadataStore` port on SQLite or PostgreSQL via sea-orm.
+//!
+//! Both databases run the same queries and the same migrations. Every method is one
+//! transaction (or one statement) and is scoped to one namespace (`owner_id`).
+
+mod entities;
+
+use crate::domain::{
+    conflict_copy_name, utc_date, Commit, CommitOutcome, ConflictPolicy, FileEntry, FileId,
+    RelPath, UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk,
+};
+use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind};
+use async_trait::async_trait;
+use entities::{
+    auth_tokens, chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
+};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+use wasm_chunker::ChunkId;
+
+/// How long an unreferenced chunk is kept before garbage collection may remove it.
+const CHUNK_GRACE_MS: i64 = 24 * 3600 * 1000;
+/// Rows per multi-row statement, well under SQLite's and PostgreSQL's parameter limits.
+const BATCH_ROWS: usize = 500;
+
+/// The metadata store on a SQL database.
+pub struct SqlMetadataStore {
+    db: DatabaseConnection,
+}
+
+fn backend(e: DbErr) -> StoreError {
+    let text = e.to_string();
+    if text.contains("UNIQUE constraint") || text.contains("duplicate key") {
+        StoreError::AlreadyExists(text)
+    } else {
+        StoreError::Backend(text)
+    }
+}
+
+fn to_u64(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn chunk_id(hash: &str) -> Result<ChunkId, StoreError> {
+    ChunkId::from_hex(hash)
+        .ok_or_else(|| StoreError::Backend(format!("corrupt chunk hash {hash:?}")))
+}
+
+fn user_from(model: users::Model) -> User {
+    User {
+        id: UserId::from_string(model.id),
+        username: model.username,
+        password_hash: model.password_hash,
+        root_id: FileId::from_string(model.root_id),
+        quota_bytes: to_u64(model.quota_bytes),
+        used_bytes: to_u64(model.used_bytes),
+    }
+}
+
+fn entry_from(model: files::Model) -> FileEntry {
+    FileEntry {
+        id: FileId::from_string(model.id),
+        owner: UserId::from_string(model.owner_id),
+        parent: model.parent_id.map(FileId::from_string),
+        name: model.name,
+        is_folder: model.is_folder,
+        size: to_u64(model.size),
+        content_hash: model.content_hash,
+        rev: to_u64(model.current_rev),
+        modified_at: model.modified_at,
+    }
+}
+
+impl SqlMetadataStore {
+    /// Connects to `url` (`sqlite://…?mode=rwc` or `postgres://…`) and runs the
+    /// migrations.
+    pub async fn connect(url: &str) -> Result<SqlMetadataStore, StoreError> {
+        let mut options = ConnectOptions::new(url.to_string());
+        options.sqlx_logging(false);
+        let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            // One connection serialises writers: SQLite allows one at a time anyway,
+            // and this avoids "database is locked" between concurrent transactions.
+            options.max_connections(1).min_connections(1);
+        } else {
+            options.max_connections(16);
+        }
+        let db = Database::connect(options).await.map_err(backend)?;
+        if sqlite {
+            db.execute_unprepared("PRAGMA journal_mode = WAL")
+                .await
+                .map_err(backend)?;
+        }
+        Migrator::up(&db, None).await.map_err(backend)?;
+        Ok(SqlMetadataStore { db })
+    }
+
+    async fn root_of<C: ConnectionTrait>(db: &C, owner: &UserId) -> Result<FileId, StoreError> {
+        let user = users::Entity::find_by_id(owner.as_str())
+            .one(db)
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(format!("user {owner}")))?;
+        Ok(FileId::from_string(user.root_id))
+    }
+
+    async fn live_child<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        parent: &FileId,
+        name: &str,
+    ) -> Result<Option<files::Model>, StoreError> {
+        files::Entity::find()
+            .filter(files::Column::OwnerId.eq(owner.as_str()))
+            .filter(files::Column::ParentId.eq(parent.as_str()))
+            .filter(files::Column::Name.eq(name))
+            .filter(files::Column::DeletedAt.is_null())
+            .one(db)
+            .await
+            .map_err(backend)
+    }
+
+    async fn resolve<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        path: &RelPath,
+    ) -> Result<Option<files::Model>, StoreError> {
+        let root = Self::root_of(db, owner).await?;
+        let mut current = files::Entity::find_by_id(root.as_str())
+            .one(db)
+            .await
+            .map_err(backend)?;
+        for segment in path.segments() {
+            let Some(folder) = current else {
+                return Ok(None);
+            };
+            if !folder.is_folder {
+                return Ok(None);
+            }
+            current = Self::live_child(db, owner, &FileId::from_string(folder.id), segment).await?;
+        }
+        Ok(current)
+    }
+
+    async fn mkdirs<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        path: &RelPath,
+        now: i64,
+    ) -> Result<files::Model, StoreError> {
+        let root = Self::root_of(db, owner).await?;
+        let mut current = files::Entity::find_by_id(root.as_str())
+            .one(db)
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::Backend(format!("root folder of {owner} is missing")))?;
+        let mut so_far = RelPath::root();
+        for segment in path.segments() {
+            so_far = so_far
+                .join(segment)
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            let parent = FileId::from_string(current.id.clone());
+            current = match Self::live_child(db, owner, &parent, segment).await? {
+                Some(existing) if existing.is_folder => existing,
+                Some(_) => return Err(StoreError::NotAFolder(so_far.to_string())),
+                None => {
+                    let folder = files::Model {
+                        id: FileId::generate().to_string(),
+                        owner_id: owner.to_string(),
+                        parent_id: Some(parent.to_string()),
+                        name: segment.clone(),
+                        is_folder: true,
+                        size: 0,
+                        content_hash: None,
+                        current_rev: 0,
+                        created_at: now,
+                        modified_at: now,
+                        deleted_at: None,
+                    };
+                    files::Entity::insert(files::ActiveModel::from(folder.clone()))
+                        .exec_without_returning(db)
+                        .await
+                        .map_err(backend)?;
+                    folder
+                }
+            };
+        }
+        Ok(current)
+    }
+
+    /// A name for a conflicted copy that no live entry in `parent` uses yet.
+    async fn free_conflict_name<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        parent: &FileId,
+        name: &str,
+        device: &str,
+        date: &str,
+    ) -> Result<String, StoreError> {
+        let base = conflict_copy_name(name, device, date);
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while Self::live_child(db, owner, parent, &candidate)
+            .await?
+            .is_some()
+        {
+            candidate = conflict_copy_name(name, &format!("{device} {n}"), date);
+            n += 1;
+        }
+        Ok(candidate)
+    }
+}
+
+#[async_trait]
+impl MetadataStore for SqlMetadataStore {
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        let user = new.user;
+        let txn = self.db.begin().await.map_err(backend)?;
+        users::Entity::insert(users::ActiveModel {
+            id: Set(user.id.to_string()),
+            username: Set(user.username.clone()),
+            password_hash: Set(user.password_hash.clone()),
+            root_id: Set(user.root_id.to_string()),
+            quota_bytes: Set(to_i64(user.quota_bytes)),
+            used_bytes: Set(0),
+            created_at: Set(new.now),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(backend)?;
+        files::Entity::insert(files::ActiveModel {
+            id: Set(user.root_id.to_string()),
+            owner_id: Set(user.id.to_string()),
+            parent_id: Set(None),
+            name: Set(String::new()),
+            is_folder: Set(true),
+            size: Set(0),
+            content_hash: Set(None),
+            current_rev: Set(0),
+            created_at: Set(new.now),
+            modified_at: Set(new.now),
+            deleted_at: Set(None),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(backend)?;
+        txn.commit().await.map_err(backend)?;
+        Ok(user)
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        Ok(users::Entity::find()
+            .filter(users::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .map(user_from))
+    }
+
+    async fn insert_token(&self, token: NewToken) -> Result<(), StoreError> {
+        auth_tokens::Entity::insert(auth_tokens::ActiveModel {
+            token_hash: Set(token.token_hash),
+            user_id: Set(token.user_id.to_string()),
+            kind: Set(match token.kind {
+                TokenKind::Session => "session".into(),
+                TokenKind::Api => "api".into(),
+            }),
+            label: Set(token.label),
+            created_at: Set(token.created_at),
+            expires_at: Set(token.expires_at),
+        })
+        .exec_without_returning(&self.db)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError> {
+        let Some(token) = auth_tokens::Entity::find_by_id(token_hash)
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        if token.expires_at.is_some_and(|expiry| expiry <= now) {
+            return Ok(None);
+        }
+        Ok(users::Entity::find_by_id(token.user_id)
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .map(user_from))
+    }
+
+    async fn delete_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        auth_tokens::Entity::delete_by_id(token_hash)
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn entry_by_path(
+        &self,
+        owner: &UserId,
+        path: &RelPath,
+    ) -> Result<Option<FileEntry>, StoreError> {
+        Ok(Self::resolve(&self.db, owner, path).await?.map(entry_from))
+    }
+
+    async fn entry_by_id(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+    ) -> Result<Option<FileEntry>, StoreError> {
+        Ok(files::Entity::find_by_id(id.as_str())
+            .filter(files::Column::OwnerId.eq(owner.as_str()))
+            .filter(files::Column::DeletedAt.is_null())
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .map(entry_from))
+    }
+
+    async fn entry_path(&self, owner: &UserId, id: &FileId) -> Result<RelPath, StoreError> {
+        let mut names = Vec::new();
+        let mut current = id.to_string();
+        loop {
+            let entry = files::Entity::find_by_id(current.as_str())
+                .filter(files::Column::OwnerId.eq(owner.as_str()))
+                .one(&self.db)
+                .await
+                .map_err(backend)?
+                .ok_or_else(|| StoreError::NotFound(format!("file {current}")))?;
+            match entry.parent_id {
+                None => break,
+                Some(parent) => {
+                    names.push(entry.name);
+                    current = parent;
+                }
+            }
+        }
+        let mut path = RelPath::root();
+        for name in names.iter().rev() {
+            path = path
+                .join(name)
+                .map_err(|e| StoreError::Backend(format!("corrupt name in tree: {e}")))?;
+        }
+        Ok(path)
+    }
+
+    async fn list_children(
+        &self,
+        owner: &UserId,
+        folder: &FileId,
+    ) -> Result<Vec<FileEntry>, StoreError> {
+        Ok(files::Entity::find()
+            .filter(files::Column::OwnerId.eq(owner.as_str()))
+            .filter(files::Column::ParentId.eq(folder.as_str()))
+            .filter(files::Column::DeletedAt.is_null())
+            .order_by_desc(files::Column::IsFolder)
+            .order_by_asc(files::Column::Name)
+            .all(&self.db)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(entry_from)
+            .collect())
+    }
+
+    async fn create_folders(
+        &self,
+        owner: &UserId,
+        path: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError> {
+        let txn = self.db.begin().await.map_err(backend)?;
+        let folder = Self::mkdirs(&txn, owner, path, now).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(entry_from(folder))
+    }
+
+    async fn create_upload(&self, upload: &UploadSession) -> Result<(), StoreError> {
+        let txn = self.db.begin().await.map_err(backend)?;
+        uploads::Entity::insert(uploads::ActiveModel {
+            id: Set(upload.id.to_string()),
+            owner_id: Set(upload.owner.to_string()),
+            path: Set(upload.path.clone()),
+            size: Set(to_i64(upload.size)),
+            parent_rev: Set(upload.parent_rev.map(to_i64)),
+            device: Set(upload.device.clone()),
+            created_at: Set(upload.created_at),
+            expires_at: Set(upload.expires_at),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(backend)?;
+        insert_upload_chunks(&txn, &upload.owner, &upload.id, &upload.chunks).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn announce_chunks(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+        chunks: &[UploadChunk],
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await.map_err(backend)?;
+        insert_upload_chunks(&txn, owner, upload, chunks).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn upload(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+    ) -> Result<Option<UploadSession>, StoreError> {
+        let Some(row) = uploads::Entity::find_by_id(upload.as_str())
+            .filter(uploads::Column::OwnerId.eq(owner.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let chunk_rows = upload_chunks::Entity::find()
+            .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
+            .order_by_asc(upload_chunks::Column::Idx)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        let mut chunks = Vec::with_capacity(chunk_rows.len());
+        for chunk in chunk_rows {
+            chunks.push(UploadChunk {
+                index: to_u64(chunk.idx),
+                id: chunk_id(&chunk.chunk_hash)?,
+                size: to_u64(chunk.size),
+                received: chunk.received,
+            });
+        }
+        Ok(Some(UploadSession {
+            id: UploadId::from_string(row.id),
+            owner: UserId::from_string(row.owner_id),
+            path: row.path,
+            size: to_u64(row.size),
+            parent_rev: row.parent_rev.map(to_u64),
+            device: row.device,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            chunks,
+        }))
+    }
+
+    async fn known_chunks(
+        &self,
+        owner: &UserId,
+        chunks: &[ChunkId],
+    ) -> Result<HashSet<ChunkId>, StoreError> {
+        let mut known = HashSet::new();
+        let unique: Vec<String> = chunks
+            .iter()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .map(ChunkId::to_hex)
+            .collect();
+        for batch in unique.chunks(BATCH_ROWS) {
+            let in_versions: Vec<String> = version_chunks::Entity::find()
+                .select_only()
+                .column(version_chunks::Column::ChunkHash)
+                .distinct()
+                .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
+                .filter(version_chunks::Column::ChunkHash.is_in(batch.iter().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(backend)?;
+            let in_uploads: Vec<String> = upload_chunks::Entity::find()
+                .select_only()
+                .column(upload_chunks::Column::ChunkHash)
+                .distinct()
+                .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
+                .filter(upload_chunks::Column::Received.eq(true))
+                .filter(upload_chunks::Column::ChunkHash.is_in(batch.iter().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(backend)?;
+            for hash in in_versions.iter().chain(&in_uploads) {
+                known.insert(chunk_id(hash)?);
+            }
+        }
+        Ok(known)
+    }
+
+    async fn chunk_received(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+        chunk: &UploadChunk,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await.map_err(backend)?;
+        chunks::Entity::insert(chunks::ActiveModel {
+            hash: Set(chunk.id.to_hex()),
+            size: Set(to_i64(chunk.size)),
+            refcount: Set(0),
+            delete_after: Set(Some(now + CHUNK_GRACE_MS)),
+            created_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(chunks::Column::Hash)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .map_err(backend)?;
+        upload_chunks::Entity::update_many()
+            .col_expr(upload_chunks::Column::Received, Expr::value(true))
+            .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
+            .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
+            .filter(upload_chunks::Column::Idx.eq(to_i64(chunk.index)))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        txn.commit().await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn commit_upload(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+        let upload = &commit.upload;
+        let owner = &upload.owner;
+        let path = RelPath::parse(&upload.path).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let (Some(parent_path), Some(name)) = (path.parent(), path.name()) else {
+            return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
+        };
+        let txn = self.db.begin().await.map_err(backend)?;
+        let parent = Self::mkdirs(&txn, owner, &parent_path, commit.now).await?;
+        let parent_id = FileId::from_string(parent.id.clone());
+        let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
+
+        // Decide which entry receives the new version.
+        let (target, is_conflict_copy) = match existing {
+            Some(found) if found.is_folder => {
+                return Err(StoreError::AlreadyExists(format!("folder {path}")));
+            }
+            Some(found) if found.content_hash.as_deref() == Some(commit.content_hash.as_str()) => {
+                delete_upload(&txn, owner, &upload.id).await?;
+                txn.commit().await.map_err(backend)?;
+                return Ok(CommitOutcome::Unchanged(entry_from(found)));
+            }
+            Some(found)
+                if upload
+                    .parent_rev
+                    .is_some_and(|parent_rev| to_i64(parent_rev) != found.current_rev) =>
+            {
+                if commit.on_conflict == ConflictPolicy::Fail {
+                    return Ok(CommitOutcome::Conflict {
+                        current: entry_from(found),
+                    });
+                }
+                let device = upload.device.as_deref().unwrap_or("another device");
+                let copy_name = Self::free_conflict_name(
+                    &txn,
+                    owner,
+                    &parent_id,
+                    name,
+                    device,
+                    &utc_date(commit.now),
+                )
+                .await?;
+                (new_file(owner, &parent_id, copy_name, commit.now), true)
+            }
+            Some(found) => (found, false),
+            None => (
+                new_file(owner, &parent_id, name.to_string(), commit.now),
+                false,
+            ),
+        };
+        let is_new = target.current_rev == 0;
+        let old_size = if is_new { 0 } else { target.size };
+        let rev = target.current_rev + 1;
+        let size = to_i64(upload.size);
+
+        let updated = files::Model {
+            size,
+            content_hash: Some(commit.content_hash.clone()),
+            current_rev: rev,
+            modified_at: commit.now,
+            ..target
+        };
+        if is_new {
+            files::Entity::insert(files::ActiveModel::from(updated.clone()))
+                .exec_without_returning(&txn)
+                .await
+                .map_err(backend)?;
+        } else {
+            files::Entity::update(files::ActiveModel {
+                id: Set(updated.id.clone()),
+                size: Set(updated.size),
+                content_hash: Set(updated.content_hash.clone()),
+                current_rev: Set(updated.current_rev),
+                modified_at: Set(updated.modified_at),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        }
+        file_versions::Entity::insert(file_versions::ActiveModel {
+            file_id: Set(updated.id.clone()),
+            rev: Set(rev),
+            size: Set(size),
+            content_hash: Set(commit.content_hash.clone()),
+            created_at: Set(commit.now),
+            created_by: Set(owner.to_string()),
+            device: Set(upload.device.clone()),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(backend)?;
+
+        let mut offset = 0i64;
+        let mut rows = Vec::with_capacity(upload.chunks.len());
+        let mut references: HashMap<String, i64> = HashMap::new();
+        for chunk in &upload.chunks {
+            let hash = chunk.id.to_hex();
+            *references.entry(hash.clone()).or_default() += 1;
+            rows.push(version_chunks::ActiveModel {
+                file_id: Set(updated.id.clone()),
+                rev: Set(rev),
+                idx: Set(to_i64(chunk.index)),
+                owner_id: Set(owner.to_string()),
+                chunk_hash: Set(hash),
+                offset: Set(offset),
+                size: Set(to_i64(chunk.size)),
+            });
+            offset += to_i64(chunk.size);
+        }
+        for batch in rows.chunks(BATCH_ROWS) {
+            version_chunks::Entity::insert_many(batch.to_vec())
+                .exec_without_returning(&txn)
+                .await
+                .map_err(backend)?;
+        }
+        for (hash, count) in references {
+            chunks::Entity::update_many()
+                .col_expr(
+                    chunks::Column::Refcount,
+                    Expr::col(chunks::Column::Refcount).add(count),
+                )
+                .col_expr(
+                    chunks::Column::DeleteAfter,
+                    Expr::value(Option::<i64>::None),
+                )
+                .filter(chunks::Column::Hash.eq(hash))
+                .exec(&txn)
+                .await
+                .map_err(backend)?;
+        }
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::UsedBytes,
+                Expr::col(users::Column::UsedBytes).add(size - old_size),
+            )
+            .filter(users::Column::Id.eq(owner.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        delete_upload(&txn, owner, &upload.id).await?;
+        txn.commit().await.map_err(backend)?;
+
+        let entry = entry_from(updated);
+        Ok(if is_conflict_copy {
+            CommitOutcome::ConflictCopy(entry)
+        } else {
+            CommitOutcome::Committed(entry)
+        })
+    }
+
+    async fn version_chunks(
+        &self,
+        owner: &UserId,
+        file: &FileId,
+        rev: u64,
+    ) -> Result<Vec<VersionChunk>, StoreError> {
+        let rows = version_chunks::Entity::find()
+            .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
+            .filter(version_chunks::Column::FileId.eq(file.as_str()))
+            .filter(version_chunks::Column::Rev.eq(to_i64(rev)))
+            .order_by_asc(version_chunks::Column::Idx)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(VersionChunk {
+                    id: chunk_id(&row.chunk_hash)?,
+                    offset: to_u64(row.offset),
+                    size: to_u64(row.size),
+                })
+            })
+            .collect()
+    }
+}
+
+fn new_file(owner: &UserId, parent: &FileId, name: String, now: i64) -> files::Model {
+    files::Model {
+        id: FileId::generate().to_string(),
+        owner_id: owner.to_string(),
+        parent_id: Some(parent.to_string()),
+        name,
+        is_folder: false,
+        size: 0,
+        content_hash: None,
+        current_rev: 0,
+        created_at: now,
+        modified_at: now,
+        deleted_at: None,
+    }
+}
+
+async fn insert_upload_chunks<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    upload: &UploadId,
+    chunks: &[UploadChunk],
+) -> Result<(), StoreError> {
+    let rows: Vec<upload_chunks::ActiveModel> = chunks
+        .iter()
+        .map(|chunk| upload_chunks::ActiveModel {
+            upload_id: Set(upload.to_string()),
+            idx: Set(to_i64(chunk.index)),
+            owner_id: Set(owner.to_string()),
+            chunk_hash: Set(chunk.id.to_hex()),
+            size: Set(to_i64(chunk.size)),
+            received: Set(chunk.received),
+        })
+        .collect();
+    for batch in rows.chunks(BATCH_ROWS) {
+        upload_chunks::Entity::insert_many(batch.to_vec())
+            .on_conflict(
+                OnConflict::columns([upload_chunks::Column::UploadId, upload_chunks::Column::Idx])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+async fn delete_upload<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    upload: &UploadId,
+) -> Result<(), StoreError> {
+    upload_chunks::Entity::delete_many()
+        .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
+        .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
+        .exec(db)
+        .await
+        .map_err(backend)?;
+    uploads::Entity::delete_many()
+        .filter(uploads::Column::Id.eq(upload.as_str()))
+        .filter(uploads::Column::OwnerId.eq(owner.as_str()))
+        .exec(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}

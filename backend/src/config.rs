@@ -1,0 +1,167 @@
+//! Cairn's configuration: defaults for the embedded setup, overridden by environment
+//! variables (`CAIRN_*`, `DATABASE_URL`), validated once at start-up.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where metadata lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MetadataBackend {
+    /// A SQLite file (the embedded default: `<data_dir>/cairn.db`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL server, by URL.
+    Postgres(String),
+}
+
+impl MetadataBackend {
+    /// The sea-orm connection URL.
+    pub fn url(&self) -> String {
+        match self {
+            MetadataBackend::Sqlite(path) => format!("sqlite://{}?mode=rwc", path.display()),
+            MetadataBackend::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for MetadataBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MetadataBackend::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+            // The URL may carry a password.
+            MetadataBackend::Postgres(_) => f.write_str("Postgres(<redacted>)"),
+        }
+    }
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`CAIRN_BIND`, default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// Directory for the SQLite file and chunk files (`CAIRN_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// Metadata database (`DATABASE_URL`, default SQLite under `data_dir`).
+    pub metadata: MetadataBackend,
+    /// The built web assets: `pkg/` with the WASM bundles, styles, worker script
+    /// (`CAIRN_SITE_DIR`, default `target/site`).
+    pub site_dir: PathBuf,
+}
+
+const KNOWN_VARIABLES: [&str; 3] = ["CAIRN_BIND", "CAIRN_DATA_DIR", "CAIRN_SITE_DIR"];
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}={value:?} is invalid: {reason}")]
+pub struct ConfigError {
+    variable: &'static str,
+    value: String,
+    reason: String,
+}
+
+impl Config {
+    /// The embedded default under `data_dir`.
+    pub fn embedded(data_dir: PathBuf) -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metadata: MetadataBackend::Sqlite(data_dir.join("cairn.db")),
+            data_dir,
+            site_dir: PathBuf::from("target/site"),
+        }
+    }
+
+    /// Reads the environment over the defaults.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(std::env::vars())
+    }
+
+    /// Reads the given variables over the defaults.
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        let get = |name: &str| {
+            vars.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+                .filter(|value| !value.is_empty())
+        };
+        for (key, _) in &vars {
+            if key.starts_with("CAIRN_") && !KNOWN_VARIABLES.contains(&key.as_str()) {
+                tracing::warn!(
+                    "unknown variable {key} is ignored; known ones are {}",
+                    KNOWN_VARIABLES.join(", ")
+                );
+            }
+        }
+        let mut config = Config::embedded(
+            get("CAIRN_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
+        );
+        if let Some(bind) = get("CAIRN_BIND") {
+            config.bind = bind.parse().map_err(|e| ConfigError {
+                variable: "CAIRN_BIND",
+                value: bind.clone(),
+                reason: format!("{e}; use an address and port such as 127.0.0.1:8080"),
+            })?;
+        }
+        if let Some(url) = get("DATABASE_URL") {
+            config.metadata = if url.starts_with("postgres://") || url.starts_with("postgresql://")
+            {
+                MetadataBackend::Postgres(url)
+            } else if let Some(path) = url.strip_prefix("sqlite://") {
+                MetadataBackend::Sqlite(PathBuf::from(path.split('?').next().unwrap_or(path)))
+            } else {
+                return Err(ConfigError {
+                    variable: "DATABASE_URL",
+                    value: "<redacted>".into(),
+                    reason: "use postgres://user@host/db or sqlite://path/to/cairn.db".into(),
+                });
+            };
+        }
+        if let Some(site) = get("CAIRN_SITE_DIR") {
+            config.site_dir = PathBuf::from(site);
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let config = Config::from_vars(vars(&[])).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            config.metadata,
+            MetadataBackend::Sqlite(PathBuf::from("data/cairn.db"))
+        );
+    }
+
+    #[test]
+    fn environment_overrides_and_errors_name_the_variable() {
+        let config = Config::from_vars(vars(&[
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1/cairn"),
+            ("CAIRN_BIND", "127.0.0.1:9000"),
+        ]))
+        .unwrap();
+        assert!(matches!(config.metadata, MetadataBackend::Postgres(_)));
+        assert_eq!(format!("{:?}", config.metadata), "Postgres(<redacted>)");
+        let error = Config::from_vars(vars(&[("CAIRN_BIND", "localhost")])).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("CAIRN_BIND=\"localhost\" is invalid"),
+            "{error}"
+        );
+        assert!(Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).is_err());
+    }
+}

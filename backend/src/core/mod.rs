@@ -1,0 +1,90 @@
+//! The use cases: what a request asks of Cairn, over the ports.
+//!
+//! `Core` holds the adapters chosen by configuration and the server's limits. Each
+//! method authorises against the acting user's namespace, applies the `domain` rules
+//! and calls the ports; it knows nothing of HTTP.
+
+mod accounts;
+mod files;
+mod uploads;
+
+pub use uploads::{InitRequest, UploadState};
+
+pub use files::FileContent;
+
+use crate::domain::Error;
+use crate::ports::{BlobStore, MetadataStore, StoreError};
+use std::sync::Arc;
+use wasm_chunker::ChunkParams;
+
+/// The server's limits and defaults that use cases apply.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Chunking parameters every client must use.
+    pub chunking: ChunkParams,
+    /// Largest request body, in bytes.
+    pub max_request_bytes: u64,
+    /// Size clients should pack chunk requests to.
+    pub pack_target_bytes: u64,
+    /// Quota of a new account, in bytes.
+    pub default_quota_bytes: u64,
+    /// How long an upload session lives, in milliseconds.
+    pub upload_ttl_ms: i64,
+    /// How long a browser session lives, in milliseconds.
+    pub session_ttl_ms: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            chunking: ChunkParams::default(),
+            max_request_bytes: 32 * 1024 * 1024,
+            pack_target_bytes: 16 * 1024 * 1024,
+            default_quota_bytes: 100 * 1024 * 1024 * 1024,
+            upload_ttl_ms: 7 * 24 * 3600 * 1000,
+            session_ttl_ms: 30 * 24 * 3600 * 1000,
+        }
+    }
+}
+
+/// Cairn's use cases over the configured adapters.
+pub struct Core {
+    meta: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn BlobStore>,
+    limits: Limits,
+}
+
+impl Core {
+    /// Wires the use cases to their adapters.
+    pub fn new(meta: Arc<dyn MetadataStore>, blobs: Arc<dyn BlobStore>, limits: Limits) -> Core {
+        Core {
+            meta,
+            blobs,
+            limits,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+/// The current time, Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Error {
+        match e {
+            StoreError::AlreadyExists(what) => Error::AlreadyExists(what),
+            StoreError::NotFound(what) => Error::NotFound(what),
+            StoreError::NotAFolder(what) => Error::NotAFolder(what),
+            StoreError::Backend(cause) => Error::Internal(cause),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Everything a request can run into, each with a message saying what to do.
+
+use super::PathError;
+
+/// A use case's failure. `http::error` maps each variant to a status and a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No valid session or token.
+    #[error("you are not logged in; log in and try again")]
+    Unauthenticated,
+    /// Wrong username or password.
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// The username does not follow the rules.
+    #[error("username must be 1 to 64 characters: letters, digits, '.', '_' or '-'")]
+    InvalidUsername,
+    /// The password is too short.
+    #[error("password must be at least 8 characters long")]
+    WeakPassword,
+    /// Someone has that username.
+    #[error("the username {0:?} is taken; choose another")]
+    UsernameTaken(String),
+    /// A malformed path.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// Nothing at that path or id, for this user.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A file or folder is in the way.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// A folder was expected.
+    #[error("{0} is a file, not a folder")]
+    NotAFolder(String),
+    /// A file was expected.
+    #[error("{0} is a folder; pick a file")]
+    IsAFolder(String),
+    /// Something in the request does not add up; the message says what.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No upload session with that id for this user.
+    #[error("upload {0} not found; start the upload again")]
+    UploadNotFound(String),
+    /// The upload session expired.
+    #[error("upload {0} expired; start the upload again")]
+    UploadExpired(String),
+    /// A chunk's bytes do not match its announced hash.
+    #[error("chunk {index} hash mismatch: expected {expected}, got {actual}; re-read the file and retry")]
+    ChunkHashMismatch {
+        /// Chunk index.
+        index: u64,
+        /// Announced hash.
+        expected: String,
+        /// Hash of the received bytes.
+        actual: String,
+    },
+    /// A chunk body has the wrong length.
+    #[error("chunk {index} size mismatch: announced {expected} bytes, got {actual}; re-read the file and retry")]
+    ChunkSizeMismatch {
+        /// Chunk index.
+        index: u64,
+        /// Announced size.
+        expected: u64,
+        /// Received size.
+        actual: u64,
+    },
+    /// Complete was called before every chunk arrived.
+    #[error("{missing} chunk(s) still missing, first index {first}; send them, then complete")]
+    ChunksMissing {
+        /// How many chunks are missing.
+        missing: usize,
+        /// The first missing index.
+        first: u64,
+    },
+    /// The content hash does not match the chunks.
+    #[error("content hash mismatch: the chunks hash to {actual}, the request says {expected}; re-read the file and retry")]
+    ContentHashMismatch {
+        /// Hash in the request.
+        expected: String,
+        /// Hash of the announced chunks.
+        actual: String,
+    },
+    /// The file changed since the client's base revision (`on_conflict: "fail"`).
+    #[error("{path} changed since the version you edited; it is now at revision {current_rev}: fetch it, merge, and upload again")]
+    Conflict {
+        /// The file's path.
+        path: String,
+        /// The current revision.
+        current_rev: u64,
+    },
+    /// The user's quota would be exceeded.
+    #[error("this upload needs {needed} bytes but only {available} of your quota are free; delete files or empty the trash")]
+    QuotaExceeded {
+        /// Bytes the upload needs.
+        needed: u64,
+        /// Bytes left.
+        available: u64,
+    },
+    /// The request body is larger than the server accepts.
+    #[error("request body of {size} bytes exceeds the limit of {limit} bytes; send fewer chunks per request")]
+    TooLarge {
+        /// Body size.
+        size: u64,
+        /// Limit.
+        limit: u64,
+    },
+    /// A fault on the server's side; the cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,17 @@
+//! The rules of Cairn, as plain types and pure functions: paths, ids, upload plans,
+//! conflict names, account rules, and the errors a user can run into.
+//!
+//! Architecture invariant: nothing here does IO or knows HTTP, SQL or S3; it imports
+//! none of axum, http, sea_orm, aws_sdk_s3, redis, leptos, serde_json or tokio::fs.
+
+mod error;
+mod ids;
+mod model;
+mod path;
+mod rules;
+
+pub use error::Error;
+pub use ids::{FileId, UploadId, UserId};
+pub use model::*;
+pub use path::{PathError, RelPath};
+pub use rules::*;

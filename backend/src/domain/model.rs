@@ -1,0 +1,129 @@
+//! The nouns Cairn stores: users, file entries, versions' chunk lists, upload sessions.
+
+use super::{FileId, UploadId, UserId};
+use wasm_chunker::ChunkId;
+
+/// A user account; its id is also its namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The user and namespace id.
+    pub id: UserId,
+    /// Login name.
+    pub username: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// The user's root folder.
+    pub root_id: FileId,
+    /// Bytes the user may store.
+    pub quota_bytes: u64,
+    /// Bytes of current versions stored.
+    pub used_bytes: u64,
+}
+
+/// A file or folder in a user's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    /// The entry's id.
+    pub id: FileId,
+    /// The namespace it belongs to.
+    pub owner: UserId,
+    /// The containing folder; `None` for a root folder.
+    pub parent: Option<FileId>,
+    /// The entry's name (empty for a root folder).
+    pub name: String,
+    /// Folder or file.
+    pub is_folder: bool,
+    /// Size of the current version (0 for folders).
+    pub size: u64,
+    /// Content hash of the current version (none for folders).
+    pub content_hash: Option<String>,
+    /// Current revision, from 1 (0 for folders).
+    pub rev: u64,
+    /// Last modification, Unix milliseconds.
+    pub modified_at: i64,
+}
+
+/// Where a chunk lies in a file version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionChunk {
+    /// The chunk.
+    pub id: ChunkId,
+    /// Offset of its first byte in the file.
+    pub offset: u64,
+    /// Its length.
+    pub size: u64,
+}
+
+/// One announced chunk of an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadChunk {
+    /// Position in the file.
+    pub index: u64,
+    /// The chunk.
+    pub id: ChunkId,
+    /// Its length.
+    pub size: u64,
+    /// Whether its bytes arrived in this upload.
+    pub received: bool,
+}
+
+/// A resumable upload session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadSession {
+    /// Session id.
+    pub id: UploadId,
+    /// Whose upload.
+    pub owner: UserId,
+    /// Target path, as validated at init.
+    pub path: String,
+    /// Announced total size.
+    pub size: u64,
+    /// The revision the client edited, if any.
+    pub parent_rev: Option<u64>,
+    /// The uploading device's name, if given.
+    pub device: Option<String>,
+    /// Creation time, Unix milliseconds.
+    pub created_at: i64,
+    /// Expiry, Unix milliseconds.
+    pub expires_at: i64,
+    /// Announced chunks, by index.
+    pub chunks: Vec<UploadChunk>,
+}
+
+/// What a commit should do about a stale `parent_rev`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictPolicy {
+    /// Save a conflicted copy beside the file.
+    Copy,
+    /// Refuse and save nothing.
+    Fail,
+}
+
+/// A request to turn a finished upload into a file version, in one transaction.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    /// The upload being committed.
+    pub upload: UploadSession,
+    /// Its verified content hash, hex.
+    pub content_hash: String,
+    /// The conflict policy.
+    pub on_conflict: ConflictPolicy,
+    /// Commit time, Unix milliseconds.
+    pub now: i64,
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// A new version of the file at the path (or a new file).
+    Committed(FileEntry),
+    /// The content equals the current version: nothing new was stored.
+    Unchanged(FileEntry),
+    /// The file had moved on; the upload became this conflicted copy.
+    ConflictCopy(FileEntry),
+    /// The file had moved on and the policy was to fail: nothing was saved.
+    Conflict {
+        /// The file as it now is.
+        current: FileEntry,
+    },
+}

@@ -1,0 +1,429 @@
+//! `/api/v1` handlers: each parses its input, calls one use case and maps the result.
+
+use super::convert::{file_meta, user_info};
+use super::error::ApiError;
+use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, RawBody, SESSION_COOKIE};
+use super::AppState;
+use crate::core::{InitRequest, UploadState};
+use crate::domain::{CommitOutcome, ConflictPolicy, Error, FileId, RelPath, UploadId, User};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use frontend::api::types::{
+    AnnounceChunks, ChunksNeeded, ChunksStored, Credentials, FolderListing, LoginResponse,
+    NewFolder, OnConflict, ServerConfig, UploadCommitted, UploadComplete, UploadInit,
+    UploadInitResponse, UploadStatus,
+};
+use futures::TryStreamExt;
+use serde::Deserialize;
+use wasm_chunker::ChunkId;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn parse_chunk_id(index: u64, hash: &str) -> Result<ChunkId, Error> {
+    ChunkId::from_hex(hash).ok_or_else(|| {
+        Error::BadRequest(format!(
+            "chunk {index} hash {hash:?} is not 64 hex digits of SHA-256"
+        ))
+    })
+}
+
+/// The `Set-Cookie` value that starts a browser session.
+pub fn session_cookie(secret: &str, max_age_ms: i64) -> String {
+    format!(
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}",
+        max_age_ms / 1000
+    )
+}
+
+/// The `Set-Cookie` value that ends a browser session.
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+}
+
+fn logged_in(state: &AppState, user: &User, secret: String) -> Response {
+    let cookie = session_cookie(&secret, state.core.limits().session_ttl_ms);
+    let mut response = Json(LoginResponse {
+        user: user_info(user),
+        token: secret,
+    })
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Unknown `/api/v1` paths.
+pub async fn not_found() -> ApiError {
+    ApiError(Error::NotFound(
+        "no such API endpoint; see /api/v1/openapi.json".into(),
+    ))
+}
+
+/// `GET /config`.
+pub async fn get_config(State(state): State<AppState>) -> Json<ServerConfig> {
+    let limits = state.core.limits();
+    Json(ServerConfig {
+        chunking: limits.chunking,
+        max_request_bytes: limits.max_request_bytes,
+        pack_target_bytes: limits.pack_target_bytes,
+    })
+}
+
+/// `POST /auth/signup`.
+pub async fn auth_signup(
+    State(state): State<AppState>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> ApiResult<Response> {
+    let (user, secret) = state
+        .core
+        .signup(&credentials.username, &credentials.password)
+        .await?;
+    let mut response = logged_in(&state, &user, secret);
+    *response.status_mut() = StatusCode::CREATED;
+    Ok(response)
+}
+
+/// `POST /auth/login`.
+pub async fn auth_login(
+    State(state): State<AppState>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> ApiResult<Response> {
+    let (user, secret) = state
+        .core
+        .login(&credentials.username, &credentials.password)
+        .await?;
+    Ok(logged_in(&state, &user, secret))
+}
+
+/// `POST /auth/logout`: ends the session or revokes the bearer token presented.
+pub async fn auth_logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(secret) = presented_secret(&headers) {
+        state.core.logout(&secret).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Ok(value) = HeaderValue::from_str(&clear_session_cookie()) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `GET /me`.
+pub async fn me(AuthUser(user): AuthUser) -> Json<frontend::api::types::UserInfo> {
+    Json(user_info(&user))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    path: Option<String>,
+}
+
+/// `GET /files?path=/Documents`.
+pub async fn files_list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<FolderListing>> {
+    let path = RelPath::parse(query.path.as_deref().unwrap_or("/"))?;
+    Ok(Json(folder_listing(&state, &user, &path).await?))
+}
+
+/// Lists a folder in wire form; shared with server-side rendering.
+pub async fn folder_listing(
+    state: &AppState,
+    user: &User,
+    path: &RelPath,
+) -> Result<FolderListing, Error> {
+    let (folder, children) = state.core.list_folder(user, path).await?;
+    Ok(FolderListing {
+        folder: file_meta(&folder, path),
+        entries: children
+            .iter()
+            .map(|(entry, entry_path)| file_meta(entry, entry_path))
+            .collect(),
+    })
+}
+
+/// `GET /files/{file_id}`.
+pub async fn files_get(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(file_id): Path<String>,
+) -> ApiResult<Json<frontend::api::types::FileMeta>> {
+    let (entry, path) = state
+        .core
+        .file_meta(&user, &FileId::from_string(file_id))
+        .await?;
+    Ok(Json(file_meta(&entry, &path)))
+}
+
+/// `Content-Disposition: attachment` with the name in RFC 5987 form.
+fn attachment(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// `GET /files/{file_id}/content`: the current version's bytes, streamed chunk by chunk.
+pub async fn files_content(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(file_id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let content = state
+        .core
+        .file_content(&user, &FileId::from_string(file_id))
+        .await?;
+    let etag = format!(
+        "\"{}\"",
+        content.entry.content_hash.clone().unwrap_or_default()
+    );
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let stream = state
+            .core
+            .stream_chunks(content.chunks)
+            .map_err(|e| std::io::Error::other(e.to_string()));
+        let mut response = Response::new(Body::from_stream(stream));
+        let response_headers = response.headers_mut();
+        response_headers.insert(
+            header::CONTENT_LENGTH,
+            HeaderValue::from(content.entry.size),
+        );
+        response_headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&attachment(&content.entry.name)) {
+            response_headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
+    };
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
+
+/// `POST /folders`.
+pub async fn folders_create(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(request): ApiJson<NewFolder>,
+) -> ApiResult<(StatusCode, Json<frontend::api::types::FileMeta>)> {
+    let path = RelPath::parse(&request.path)?;
+    let folder = state.core.create_folder(&user, &path).await?;
+    Ok((StatusCode::CREATED, Json(file_meta(&folder, &path))))
+}
+
+/// `POST /files/upload/init`.
+pub async fn upload_init(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(request): ApiJson<UploadInit>,
+) -> ApiResult<Json<UploadInitResponse>> {
+    let mut chunks = Vec::with_capacity(request.chunks.len());
+    for (index, chunk) in request.chunks.iter().enumerate() {
+        chunks.push((parse_chunk_id(index as u64, &chunk.hash)?, chunk.size));
+    }
+    let (session, chunks_needed) = state
+        .core
+        .upload_init(
+            &user,
+            InitRequest {
+                path: RelPath::parse(&request.path)?,
+                size: request.size,
+                parent_rev: request.parent_rev,
+                device: request.device,
+                chunks,
+            },
+        )
+        .await?;
+    Ok(Json(UploadInitResponse {
+        upload_id: session.id.to_string(),
+        chunks_needed,
+        expires_at: session.expires_at,
+    }))
+}
+
+/// `POST /files/upload/{upload_id}/chunks`: announces further chunks.
+pub async fn upload_announce(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(upload_id): Path<String>,
+    ApiJson(request): ApiJson<AnnounceChunks>,
+) -> ApiResult<Json<ChunksNeeded>> {
+    let mut chunks = Vec::with_capacity(request.chunks.len());
+    for chunk in &request.chunks {
+        chunks.push((
+            chunk.index,
+            parse_chunk_id(chunk.index, &chunk.hash)?,
+            chunk.size,
+        ));
+    }
+    let chunks_needed = state
+        .core
+        .upload_announce(&user, &UploadId::from_string(upload_id), chunks)
+        .await?;
+    Ok(Json(ChunksNeeded { chunks_needed }))
+}
+
+/// `PUT /files/upload/{upload_id}/chunks/{index}`: one chunk's bytes.
+pub async fn upload_put_chunk(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path((upload_id, index)): Path<(String, String)>,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<ChunksStored>> {
+    let index: u64 = index.parse().map_err(|_| {
+        Error::BadRequest(format!(
+            "chunk index {index:?} is not a non-negative integer"
+        ))
+    })?;
+    let stored = state
+        .core
+        .upload_put_chunks(&user, &UploadId::from_string(upload_id), &[index], body)
+        .await?;
+    Ok(Json(ChunksStored { stored }))
+}
+
+#[derive(Deserialize)]
+pub struct PackedQuery {
+    indexes: String,
+}
+
+/// `PUT /files/upload/{upload_id}/chunks?indexes=3,4,7`: several chunks in one body.
+pub async fn upload_put_packed(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(upload_id): Path<String>,
+    ApiQuery(query): ApiQuery<PackedQuery>,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<ChunksStored>> {
+    let indexes = query
+        .indexes
+        .split(',')
+        .map(|part| {
+            part.trim().parse::<u64>().map_err(|_| {
+                Error::BadRequest(format!(
+                    "indexes={:?} must be comma-separated chunk indexes such as 3,4,7",
+                    query.indexes
+                ))
+            })
+        })
+        .collect::<Result<Vec<u64>, Error>>()?;
+    let stored = state
+        .core
+        .upload_put_chunks(&user, &UploadId::from_string(upload_id), &indexes, body)
+        .await?;
+    Ok(Json(ChunksStored { stored }))
+}
+
+/// `GET /files/upload/{upload_id}`: where the upload stands.
+pub async fn upload_status(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(upload_id): Path<String>,
+) -> ApiResult<Json<UploadStatus>> {
+    let UploadState {
+        session,
+        received,
+        missing,
+    } = state
+        .core
+        .upload_status(&user, &UploadId::from_string(upload_id))
+        .await?;
+    Ok(Json(UploadStatus {
+        upload_id: session.id.to_string(),
+        path: session.path,
+        size: session.size,
+        announced: session.chunks.len() as u64,
+        received,
+        missing,
+        expires_at: session.expires_at,
+    }))
+}
+
+/// `POST /files/upload/{upload_id}/complete`.
+pub async fn upload_complete(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(upload_id): Path<String>,
+    ApiJson(request): ApiJson<UploadComplete>,
+) -> ApiResult<Response> {
+    let policy = match request.on_conflict {
+        OnConflict::Copy => ConflictPolicy::Copy,
+        OnConflict::Fail => ConflictPolicy::Fail,
+    };
+    let outcome = state
+        .core
+        .upload_complete(
+            &user,
+            &UploadId::from_string(upload_id),
+            &request.content_hash,
+            policy,
+        )
+        .await?;
+    let (entry, conflict) = match outcome {
+        CommitOutcome::Committed(entry) | CommitOutcome::Unchanged(entry) => (entry, false),
+        CommitOutcome::ConflictCopy(entry) => (entry, true),
+        CommitOutcome::Conflict { current } => {
+            let path = state.core.file_meta(&user, &current.id).await?.1;
+            let error = Error::Conflict {
+                path: path.to_string(),
+                current_rev: current.rev,
+            };
+            let body = ConflictBody {
+                error: super::error::error_body(&error).error,
+                current: file_meta(&current, &path),
+            };
+            return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+        }
+    };
+    let path = state.core.file_meta(&user, &entry.id).await?.1;
+    Ok(Json(UploadCommitted {
+        file: file_meta(&entry, &path),
+        conflict,
+    })
+    .into_response())
+}
+
+/// A 409 answer to `complete` with `on_conflict: "fail"`: the error and the file as it is.
+#[derive(serde::Serialize)]
+struct ConflictBody {
+    error: frontend::api::types::ErrorDetail,
+    current: frontend::api::types::FileMeta,
+}

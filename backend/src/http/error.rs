@@ -1,0 +1,80 @@
+//! `ApiError`: the one mapping from domain errors to HTTP answers, always in the shape
+//! `{"error": {"code": "...", "message": "..."}}` with a stable kebab-case code.
+
+use crate::domain::Error;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use frontend::api::types::{ErrorBody, ErrorDetail};
+
+/// A domain error on its way to becoming a response.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        ApiError(e.into())
+    }
+}
+
+/// The status and stable code of an error.
+pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
+    match error {
+        Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid-credentials"),
+        Error::InvalidUsername => (StatusCode::BAD_REQUEST, "invalid-username"),
+        Error::WeakPassword => (StatusCode::BAD_REQUEST, "weak-password"),
+        Error::UsernameTaken(_) => (StatusCode::CONFLICT, "username-taken"),
+        Error::Path(_) => (StatusCode::BAD_REQUEST, "invalid-path"),
+        Error::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+        Error::AlreadyExists(_) => (StatusCode::CONFLICT, "already-exists"),
+        Error::NotAFolder(_) => (StatusCode::CONFLICT, "not-a-folder"),
+        Error::IsAFolder(_) => (StatusCode::CONFLICT, "is-a-folder"),
+        Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+        Error::UploadNotFound(_) => (StatusCode::NOT_FOUND, "upload-not-found"),
+        Error::UploadExpired(_) => (StatusCode::GONE, "upload-expired"),
+        Error::ChunkHashMismatch { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "chunk-hash-mismatch")
+        }
+        Error::ChunkSizeMismatch { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "chunk-size-mismatch")
+        }
+        Error::ChunksMissing { .. } => (StatusCode::CONFLICT, "chunks-missing"),
+        Error::ContentHashMismatch { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "content-hash-mismatch")
+        }
+        Error::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+        Error::QuotaExceeded { .. } => (StatusCode::INSUFFICIENT_STORAGE, "quota-exceeded"),
+        Error::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+        Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+/// The body for an error; a fault of ours gets a generic message.
+pub fn error_body(error: &Error) -> ErrorBody {
+    let (_, code) = status_and_code(error);
+    let message = match error {
+        Error::Internal(_) => {
+            "something went wrong on the server; try again, and tell the administrator if it persists"
+                .to_string()
+        }
+        other => other.to_string(),
+    };
+    ErrorBody {
+        error: ErrorDetail {
+            code: code.to_string(),
+            message,
+        },
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, _) = status_and_code(&self.0);
+        if let Error::Internal(cause) = &self.0 {
+            // The one place a server fault's cause is recorded; clients never see it.
+            tracing::error!(%cause, "internal error");
+        }
+        (status, Json(error_body(&self.0))).into_response()
+    }
+}

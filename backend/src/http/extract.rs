@@ -1,0 +1,111 @@
+//! Extractors that answer malformed input in the API's error shape: JSON bodies,
+//! query strings, raw bodies, and the authenticated user (session cookie or
+//! `Authorization: Bearer`).
+
+use super::{error::ApiError, AppState};
+use crate::domain::{Error, User};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "cairn_session";
+
+/// A JSON body; malformed JSON becomes a `bad-request` error with the parser's reason.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError(Error::BadRequest(format!(
+                "invalid JSON body: {}; send Content-Type: application/json with a body as documented in /api/v1/openapi.json",
+                rejection.body_text()
+            )))),
+        }
+    }
+}
+
+/// A query string.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError(Error::BadRequest(format!(
+                "invalid query string: {}",
+                rejection.body_text()
+            )))),
+        }
+    }
+}
+
+/// A raw body within the server's request limit.
+pub struct RawBody(pub bytes::Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.core.limits().max_request_bytes;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(size) = declared.filter(|&size| size > limit) {
+            return Err(ApiError(Error::TooLarge { size, limit }));
+        }
+        match bytes::Bytes::from_request(req, state).await {
+            Ok(body) => Ok(RawBody(body)),
+            Err(rejection) => Err(ApiError(Error::BadRequest(format!(
+                "could not read the request body: {}",
+                rejection.body_text()
+            )))),
+        }
+    }
+}
+
+/// The secret a request presents: a bearer token, else the session cookie.
+pub fn presented_secret(headers: &axum::http::HeaderMap) -> Option<String> {
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(token.trim().to_string());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookies| session_from_cookie_header(cookies))
+}
+
+/// The session secret in a `Cookie` header.
+pub fn session_from_cookie_header(cookies: &str) -> Option<String> {
+    cookies.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+    })
+}
+
+/// The logged-in user; requests without valid credentials get `401 unauthenticated`.
+pub struct AuthUser(pub User);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let secret = presented_secret(&parts.headers).ok_or(ApiError(Error::Unauthenticated))?;
+        Ok(AuthUser(state.core.authenticate(&secret).await?))
+    }
+}

@@ -1,0 +1,84 @@
+//! The HTTP surface: the `/api/v1` JSON API, the form posts of the log-in pages, and
+//! the Leptos pages rendered on the server. The only module that knows axum, status
+//! codes or JSON; handlers parse, call `core`, and map the result.
+
+mod api;
+mod convert;
+pub mod error;
+pub mod extract;
+mod pages;
+
+use crate::core::Core;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::{get, post, put};
+use axum::Router;
+use frontend::app::{shell, App};
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub core: Arc<Core>,
+    /// Leptos' settings (site directory, bundle name).
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/config", get(api::get_config))
+        .route("/auth/signup", post(api::auth_signup))
+        .route("/auth/login", post(api::auth_login))
+        .route("/auth/logout", post(api::auth_logout))
+        .route("/me", get(api::me))
+        .route("/files", get(api::files_list))
+        .route("/files/{file_id}", get(api::files_get))
+        .route("/files/{file_id}/content", get(api::files_content))
+        .route("/folders", post(api::folders_create))
+        .route("/files/upload/init", post(api::upload_init))
+        .route("/files/upload/{upload_id}", get(api::upload_status))
+        .route(
+            "/files/upload/{upload_id}/chunks",
+            post(api::upload_announce).put(api::upload_put_packed),
+        )
+        .route(
+            "/files/upload/{upload_id}/chunks/{index}",
+            put(api::upload_put_chunk),
+        )
+        .route(
+            "/files/upload/{upload_id}/complete",
+            post(api::upload_complete),
+        )
+        .fallback(api::not_found)
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let page_data = pages::page_data_handle(state.core.clone());
+    let options = state.leptos_options.clone();
+    let body_limit = usize::try_from(state.core.limits().max_request_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .nest("/api/v1", api_router())
+        .route("/", get(pages::home))
+        .route("/login", post(pages::login_form))
+        .route("/signup", post(pages::signup_form))
+        .route("/logout", post(pages::logout_form))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_data.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

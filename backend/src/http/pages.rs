@@ -1,0 +1,150 @@
+//! The server side of the web pages: the form posts of the log-in pages (so they work
+//! without JavaScript), the `/` redirect, and the data server-side rendering asks for
+//! through `frontend::ssr::PageData`.
+
+use super::api::{clear_session_cookie, session_cookie};
+use super::convert::{file_meta, user_info};
+use super::error::error_body;
+use super::extract::{presented_secret, session_from_cookie_header};
+use super::AppState;
+use crate::core::Core;
+use crate::domain::{Error, RelPath, User};
+use axum::extract::{Form, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use frontend::api::types::{ErrorBody, FolderListing, UserInfo};
+use frontend::ssr::{PageData, PageDataHandle};
+use serde::Deserialize;
+use std::sync::Arc;
+
+fn see_other(location: &str, cookie: Option<String>) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        headers.insert(header::LOCATION, value);
+    }
+    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        headers.insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn with_error(page: &str, error: &Error) -> Response {
+    let message = error_body(error).error.message;
+    let encoded: String = message
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    see_other(&format!("{page}?error={encoded}"), None)
+}
+
+async fn current_user(core: &Core, secret: Option<String>) -> Option<User> {
+    core.authenticate(&secret?).await.ok()
+}
+
+/// `GET /`: the files for a logged-in user, the log-in page for anyone else.
+pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match current_user(&state.core, presented_secret(&headers)).await {
+        Some(_) => see_other("/files", None),
+        None => see_other("/login", None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CredentialsForm {
+    username: String,
+    password: String,
+}
+
+/// `POST /login` from the log-in form.
+pub async fn login_form(
+    State(state): State<AppState>,
+    Form(form): Form<CredentialsForm>,
+) -> Response {
+    match state.core.login(&form.username, &form.password).await {
+        Ok((_, secret)) => see_other(
+            "/files",
+            Some(session_cookie(&secret, state.core.limits().session_ttl_ms)),
+        ),
+        Err(error) => with_error("/login", &error),
+    }
+}
+
+/// `POST /signup` from the sign-up form.
+pub async fn signup_form(
+    State(state): State<AppState>,
+    Form(form): Form<CredentialsForm>,
+) -> Response {
+    match state.core.signup(&form.username, &form.password).await {
+        Ok((_, secret)) => see_other(
+            "/files",
+            Some(session_cookie(&secret, state.core.limits().session_ttl_ms)),
+        ),
+        Err(error) => with_error("/signup", &error),
+    }
+}
+
+/// `POST /logout` from the log-out button.
+pub async fn logout_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(secret) = presented_secret(&headers) {
+        if let Err(error) = state.core.logout(&secret).await {
+            return with_error("/files", &error);
+        }
+    }
+    see_other("/login", Some(clear_session_cookie()))
+}
+
+/// What server-side rendering reads, for the request's user.
+struct CorePageData {
+    core: Arc<Core>,
+}
+
+impl CorePageData {
+    async fn user(&self, cookie_header: Option<String>) -> Option<User> {
+        let secret = cookie_header
+            .as_deref()
+            .and_then(session_from_cookie_header);
+        current_user(&self.core, secret).await
+    }
+}
+
+#[async_trait::async_trait]
+impl PageData for CorePageData {
+    async fn current_user(&self, cookie_header: Option<String>) -> Option<UserInfo> {
+        self.user(cookie_header).await.map(|user| user_info(&user))
+    }
+
+    async fn folder_listing(
+        &self,
+        cookie_header: Option<String>,
+        path: String,
+    ) -> Result<FolderListing, ErrorBody> {
+        let Some(user) = self.user(cookie_header).await else {
+            return Err(error_body(&Error::Unauthenticated));
+        };
+        let path = RelPath::parse(&path).map_err(|e| error_body(&e.into()))?;
+        let (folder, children) = self
+            .core
+            .list_folder(&user, &path)
+            .await
+            .map_err(|e| error_body(&e))?;
+        Ok(FolderListing {
+            folder: file_meta(&folder, &path),
+            entries: children
+                .iter()
+                .map(|(entry, entry_path)| file_meta(entry, entry_path))
+                .collect(),
+        })
+    }
+}
+
+/// The `PageData` handle the Leptos routes get in their context.
+pub fn page_data_handle(core: Arc<Core>) -> PageDataHandle {
+    PageDataHandle(Arc::new(CorePageData { core }))
+}

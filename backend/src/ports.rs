@@ -1,0 +1,163 @@
+//! The ports: what the core needs from storage, as traits with one adapter per
+//! technology (`adapters/`). Config picks the adapters at run time, so the core holds
+//! them as `Arc<dyn …>`.
+//!
+//! Architecture invariant: a `MetadataStore` method is one transaction; every method
+//! takes the namespace (`UserId`) it works in and never reads outside it.
+
+use crate::domain::{
+    Commit, CommitOutcome, FileEntry, FileId, RelPath, UploadChunk, UploadId, UploadSession, User,
+    UserId, VersionChunk,
+};
+use async_trait::async_trait;
+use bytes::Bytes;
+use std::collections::HashSet;
+use wasm_chunker::ChunkId;
+
+/// A storage failure, in the port's own terms.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken (e.g. a taken username or name in a folder).
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// What the operation needed is not there.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A file stands where a folder is needed.
+    #[error("not a folder: {0}")]
+    NotAFolder(String),
+    /// The storage itself failed (connection, IO, corruption).
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+/// A new account, with its root folder.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The account.
+    pub user: User,
+    /// Creation time, Unix milliseconds.
+    pub now: i64,
+}
+
+/// What kind of credential a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A browser session (cookie).
+    Session,
+    /// An API token for scripts.
+    Api,
+}
+
+/// A stored credential: only the SHA-256 of the secret is kept.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// Hex SHA-256 of the secret.
+    pub token_hash: String,
+    /// Whose.
+    pub user_id: UserId,
+    /// Session or API token.
+    pub kind: TokenKind,
+    /// A label for API tokens.
+    pub label: Option<String>,
+    /// Creation time, Unix milliseconds.
+    pub created_at: i64,
+    /// Expiry, Unix milliseconds; `None` never expires.
+    pub expires_at: Option<i64>,
+}
+
+/// Users, files, versions, chunk references and upload sessions.
+#[async_trait]
+pub trait MetadataStore: Send + Sync {
+    /// Creates a user and their root folder.
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError>;
+    /// Finds a user by login name.
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// Stores a credential.
+    async fn insert_token(&self, token: NewToken) -> Result<(), StoreError>;
+    /// The user a live credential belongs to.
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError>;
+    /// Removes a credential.
+    async fn delete_token(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Resolves a path to a live entry.
+    async fn entry_by_path(
+        &self,
+        owner: &UserId,
+        path: &RelPath,
+    ) -> Result<Option<FileEntry>, StoreError>;
+    /// A live entry by id.
+    async fn entry_by_id(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+    ) -> Result<Option<FileEntry>, StoreError>;
+    /// The path of a live entry.
+    async fn entry_path(&self, owner: &UserId, id: &FileId) -> Result<RelPath, StoreError>;
+    /// The live entries of a folder.
+    async fn list_children(
+        &self,
+        owner: &UserId,
+        folder: &FileId,
+    ) -> Result<Vec<FileEntry>, StoreError>;
+    /// Creates a folder and any missing parents; returns the folder (existing or new).
+    async fn create_folders(
+        &self,
+        owner: &UserId,
+        path: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError>;
+
+    /// Stores a new upload session with its announced chunks.
+    async fn create_upload(&self, upload: &UploadSession) -> Result<(), StoreError>;
+    /// Adds announced chunks to an upload.
+    async fn announce_chunks(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+        chunks: &[UploadChunk],
+    ) -> Result<(), StoreError>;
+    /// An upload session with its chunks.
+    async fn upload(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+    ) -> Result<Option<UploadSession>, StoreError>;
+    /// Of `chunks`, those already stored in `owner`'s scope: referenced by their
+    /// files' versions or received in their open uploads.
+    async fn known_chunks(
+        &self,
+        owner: &UserId,
+        chunks: &[ChunkId],
+    ) -> Result<HashSet<ChunkId>, StoreError>;
+    /// Records that chunk `index` of an upload arrived and its blob is stored.
+    async fn chunk_received(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+        chunk: &UploadChunk,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// Commits a finished upload: the file version, its chunk references, the usage.
+    async fn commit_upload(&self, commit: Commit) -> Result<CommitOutcome, StoreError>;
+    /// The chunks of a file version, in order.
+    async fn version_chunks(
+        &self,
+        owner: &UserId,
+        file: &FileId,
+        rev: u64,
+    ) -> Result<Vec<VersionChunk>, StoreError>;
+}
+
+/// Content-addressed chunk bytes.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Stores a chunk durably; storing an existing chunk again is a no-op.
+    async fn put(&self, id: &ChunkId, bytes: Bytes) -> Result<(), StoreError>;
+    /// Reads a whole chunk.
+    async fn get(&self, id: &ChunkId) -> Result<Bytes, StoreError>;
+    /// Whether a chunk is stored.
+    async fn contains(&self, id: &ChunkId) -> Result<bool, StoreError>;
+    /// Removes a chunk; removing a missing chunk is a no-op.
+    async fn delete(&self, id: &ChunkId) -> Result<(), StoreError>;
+}

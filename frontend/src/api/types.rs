@@ -1,0 +1,223 @@
+//! Every `/api/v1` request and response body, shared by the server and the browser.
+//!
+//! Plain serde types, compiled for both targets, with no feature gates. The server
+//! converts its domain types into these in its `http` module; nothing here knows how
+//! the server stores anything.
+
+use serde::{Deserialize, Serialize};
+
+pub use wasm_chunker::ChunkParams;
+
+/// The body of every error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ErrorDetail,
+}
+
+/// A stable, kebab-case code and a message saying what went wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `upload-expired`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// `GET /api/v1/config`: what every client needs to know before uploading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerConfig {
+    /// Chunking parameters every client must use, so dedup works across devices.
+    pub chunking: ChunkParams,
+    /// Largest request body the server accepts, in bytes.
+    pub max_request_bytes: u64,
+    /// Size clients should aim for when packing several chunks into one request.
+    pub pack_target_bytes: u64,
+}
+
+/// `POST /api/v1/auth/signup` and `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// 1 to 64 characters: letters, digits, `.`, `_` and `-`.
+    pub username: String,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// Opaque user id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Bytes stored in current versions.
+    pub used_bytes: u64,
+    /// Bytes the user may store.
+    pub quota_bytes: u64,
+}
+
+/// The answer to a successful sign-up or log-in; the session cookie is set as well.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Who is logged in.
+    pub user: UserInfo,
+    /// A bearer token for scripts (`Authorization: Bearer <token>`).
+    pub token: String,
+}
+
+/// A file or folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMeta {
+    /// Opaque file id.
+    pub id: String,
+    /// Last path segment.
+    pub name: String,
+    /// Full path from the user's root, starting with `/`.
+    pub path: String,
+    /// Whether this is a folder.
+    pub is_folder: bool,
+    /// Size in bytes (0 for folders).
+    pub size: u64,
+    /// Current revision (0 for folders).
+    pub rev: u64,
+    /// Content hash of the current revision, hex (absent for folders).
+    pub content_hash: Option<String>,
+    /// Last modification, Unix milliseconds.
+    pub modified_at: i64,
+}
+
+/// `GET /api/v1/files?path=`: a folder and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderListing {
+    /// The folder itself.
+    pub folder: FileMeta,
+    /// Its entries, folders first, then by name.
+    pub entries: Vec<FileMeta>,
+}
+
+/// `POST /api/v1/folders`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFolder {
+    /// Path of the folder to create; missing parents are created too.
+    pub path: String,
+}
+
+/// One chunk as a client announces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkAnnouncement {
+    /// SHA-256 of the chunk's bytes, hex.
+    pub hash: String,
+    /// Length in bytes.
+    pub size: u64,
+}
+
+/// `POST /api/v1/files/upload/init`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadInit {
+    /// Where the file goes, e.g. `/Documents/report.pdf`.
+    pub path: String,
+    /// Total size in bytes.
+    pub size: u64,
+    /// The revision the client edited, if it is replacing a file it knew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_rev: Option<u64>,
+    /// A name for the uploading device, used in conflicted-copy names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// The file's first chunks, in order; more may be announced later.
+    #[serde(default)]
+    pub chunks: Vec<ChunkAnnouncement>,
+}
+
+/// The answer to `init`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadInitResponse {
+    /// Opaque id of the upload session.
+    pub upload_id: String,
+    /// Indexes of announced chunks the server still needs.
+    pub chunks_needed: Vec<u64>,
+    /// When the session expires if not completed, Unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// One chunk announced by index, in `POST /api/v1/files/upload/{id}/chunks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedChunk {
+    /// Position of the chunk in the file.
+    pub index: u64,
+    /// SHA-256 of the chunk's bytes, hex.
+    pub hash: String,
+    /// Length in bytes.
+    pub size: u64,
+}
+
+/// `POST /api/v1/files/upload/{id}/chunks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnounceChunks {
+    /// Further chunks, by index.
+    pub chunks: Vec<IndexedChunk>,
+}
+
+/// The indexes of announced chunks the server still needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunksNeeded {
+    /// Indexes still to be sent.
+    pub chunks_needed: Vec<u64>,
+}
+
+/// The answer to a chunk `PUT`, single or packed: what was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunksStored {
+    /// Indexes now stored.
+    pub stored: Vec<u64>,
+}
+
+/// `GET /api/v1/files/upload/{id}`: where an upload stands, for resuming it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadStatus {
+    /// Opaque id of the upload session.
+    pub upload_id: String,
+    /// Target path.
+    pub path: String,
+    /// Total size in bytes.
+    pub size: u64,
+    /// Number of chunks announced so far.
+    pub announced: u64,
+    /// Indexes received or already stored for this user.
+    pub received: Vec<u64>,
+    /// Indexes still missing.
+    pub missing: Vec<u64>,
+    /// Expiry, Unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// What to do when the file changed since the client's `parent_rev`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Save the upload as a conflicted copy beside the file.
+    #[default]
+    Copy,
+    /// Answer 409 and save nothing.
+    Fail,
+}
+
+/// `POST /api/v1/files/upload/{id}/complete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadComplete {
+    /// SHA-256 over the concatenated chunk digests, hex.
+    pub content_hash: String,
+    /// Conflict policy; `copy` when absent.
+    #[serde(default)]
+    pub on_conflict: OnConflict,
+}
+
+/// The answer to `complete`: the committed file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadCommitted {
+    /// The file as it now is.
+    pub file: FileMeta,
+    /// True when the upload was saved as a conflicted copy.
+    pub conflict: bool,
+}

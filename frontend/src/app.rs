@@ -1,0 +1,56 @@
+//! The application shell and its routes.
+
+use crate::pages::{auth::LoginPage, auth::SignupPage, files::FilesPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment, WildcardSegment,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app: a router over Cairn's pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="cairn-style" href="/style.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Title text="Cairn" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=StaticSegment("login") view=LoginPage />
+                <Route path=StaticSegment("signup") view=SignupPage />
+                <Route path=StaticSegment("files") view=FilesPage />
+                <Route path=(StaticSegment("files"), WildcardSegment("path")) view=FilesPage />
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <main class="centered">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <a href="/files">"Go to your files"</a></p>
+        </main>
+    }
+}

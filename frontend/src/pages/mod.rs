@@ -1,0 +1,4 @@
+//! Cairn's pages.
+
+pub mod auth;
+pub mod files;

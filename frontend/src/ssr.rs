@@ -1,0 +1,40 @@
+//! What server-side rendering needs from the server, declared as a trait so that the
+//! frontend never depends on the backend. The backend implements [`PageData`] and
+//! provides a [`PageDataHandle`] through Leptos context for every page request.
+
+use crate::api::types::{ErrorBody, FolderListing, UserInfo};
+use std::sync::Arc;
+
+/// Server-side queries made while rendering a page for the request's user.
+#[async_trait::async_trait]
+pub trait PageData: Send + Sync {
+    /// The user the request's session cookie belongs to, if any.
+    async fn current_user(&self, cookie_header: Option<String>) -> Option<UserInfo>;
+    /// Lists a folder of that user's.
+    async fn folder_listing(
+        &self,
+        cookie_header: Option<String>,
+        path: String,
+    ) -> Result<FolderListing, ErrorBody>;
+}
+
+/// The [`PageData`] implementation, as held in Leptos context.
+#[derive(Clone)]
+pub struct PageDataHandle(pub Arc<dyn PageData>);
+
+/// The `Cookie` header of the request being rendered.
+pub fn request_cookie() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get(http::header::COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The page data source; panics only when the server forgot to provide it, which
+/// would be a wiring bug caught by every page test.
+pub fn page_data() -> PageDataHandle {
+    leptos::prelude::use_context::<PageDataHandle>()
+        .expect("the server provides PageDataHandle for every page request")
+}

@@ -1,0 +1,18 @@
+//! Cairn's database schema as sea-orm migrations, one set for SQLite and PostgreSQL.
+//!
+//! A migration that has landed is never edited: a change to the schema is a new
+//! `mYYYYMMDD_HHMMSS_<what>.rs` module appended to [`Migrator::migrations`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_initial;
+
+/// Runs every migration in order; the server calls it on start-up.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,463 @@
+//! Cairn's automation: `cargo xtask run` builds everything and starts the server on
+//! the embedded default; `cargo xtask test` runs every check and test of the project.
+//!
+//! Both install what a fresh machine lacks (the wasm32 target, the wasm-bindgen CLI at
+//! the version in `Cargo.lock`, Debian's Chromium and ChromeDriver for the browser
+//! tests, the e2e npm packages) and are safe to run again. The xtask depends on no
+//! Cairn crate: it only runs tools.
+
+use anyhow::{bail, Context, Result};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root).context("while entering the workspace root")?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&root),
+        Some("test") => test(&root),
+        Some("site") => {
+            let profile = if args.iter().any(|a| a == "--release") {
+                Profile::Release
+            } else {
+                Profile::Dev
+            };
+            ensure_wasm_tools()?;
+            build_site(&root, profile).map(|_| ())
+        }
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 run    build the release server and WASM bundles, serve on http://127.0.0.1:8080\n  \
+                 test   formatting, lints, unit, integration, WASM-in-Chromium and e2e tests\n  \
+                 site   build only the web assets (add --release for the optimised bundle)"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    Dev,
+    Release,
+}
+
+impl Profile {
+    /// The cargo profile for the WASM bundle of the web app.
+    fn wasm_app(self) -> &'static str {
+        match self {
+            Profile::Dev => "dev",
+            Profile::Release => "wasm-release",
+        }
+    }
+
+    /// The cargo profile for the chunker: always optimised, it hashes every byte.
+    fn wasm_chunker(self) -> &'static str {
+        match self {
+            Profile::Dev => "release",
+            Profile::Release => "wasm-release",
+        }
+    }
+
+    fn server(self) -> &'static str {
+        match self {
+            Profile::Dev => "dev",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// The directory cargo puts a profile's artifacts in.
+fn profile_dir(profile: &str) -> &str {
+    match profile {
+        "dev" | "test" => "debug",
+        other => other,
+    }
+}
+
+fn workspace_root() -> Result<PathBuf> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask lives one level below the workspace root")
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run_step(title: &str, command: &mut Command) -> Result<()> {
+    eprintln!("==> {title}");
+    let started = Instant::now();
+    let status = command
+        .status()
+        .with_context(|| format!("while starting: {title} ({command:?})"))?;
+    if !status.success() {
+        bail!("{title} failed ({status})");
+    }
+    eprintln!(
+        "    {title}: done in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn output_of(command: &mut Command) -> Option<String> {
+    let output = command.output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+// ---------------------------------------------------------------------------
+// Tools a fresh machine may lack.
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"]))
+        .unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    run_step(
+        "install the wasm32 target",
+        Command::new("rustup").args(["target", "add", WASM_TARGET]),
+    )
+}
+
+/// The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
+fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).context("while reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(version.to_string());
+            }
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen package; run `cargo generate-lockfile`")
+}
+
+fn ensure_wasm_bindgen_cli(root: &Path) -> Result<()> {
+    let version = locked_wasm_bindgen_version(root)?;
+    let installed = output_of(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if installed.split_whitespace().nth(1) == Some(version.as_str()) {
+        return Ok(());
+    }
+    // Not `--locked`: the CLI's own lock file can name versions the registry lacks.
+    run_step(
+        &format!("install wasm-bindgen-cli {version}"),
+        cargo().args(["install", "wasm-bindgen-cli", "--version", &version]),
+    )
+}
+
+fn ensure_wasm_tools() -> Result<()> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen_cli(&workspace_root()?)
+}
+
+fn ensure_chromium() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    let as_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if as_root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run_step("apt-get update", &mut apt(&["update", "-q"]))?;
+    run_step(
+        "install Debian's chromium and chromium-driver",
+        &mut apt(&["install", "-y", "-q", "chromium", "chromium-driver"]),
+    )
+}
+
+fn ensure_e2e_packages(root: &Path) -> Result<()> {
+    let e2e = root.join("e2e");
+    let marker = e2e.join("node_modules/.package-lock.json");
+    let lock = e2e.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&marker), std::fs::metadata(&lock)) {
+        (Ok(installed), Ok(locked)) => installed.modified()? >= locked.modified()?,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    run_step(
+        "install the e2e npm packages",
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&e2e)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Building.
+
+/// Builds the web assets into `<target>/site`: the hydration bundle, the chunker
+/// bundle, and the static files of `frontend/public`. Returns the site directory.
+fn build_site(root: &Path, profile: Profile) -> Result<PathBuf> {
+    let target = target_dir(root);
+    let site = target.join("site");
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).context("while creating the site directory")?;
+
+    run_step(
+        "build the web app for the browser (WASM)",
+        cargo().args([
+            "build",
+            "--package",
+            "frontend",
+            "--lib",
+            "--target",
+            WASM_TARGET,
+            "--features",
+            "hydrate",
+            "--profile",
+            profile.wasm_app(),
+        ]),
+    )?;
+    run_step(
+        "build the chunker for the browser (WASM)",
+        cargo().args([
+            "build",
+            "--package",
+            "wasm-chunker",
+            "--lib",
+            "--target",
+            WASM_TARGET,
+            "--features",
+            "web",
+            "--profile",
+            profile.wasm_chunker(),
+        ]),
+    )?;
+    let wasm_dir = |p: &str| target.join(WASM_TARGET).join(profile_dir(p));
+    for (wasm, out_name) in [
+        (wasm_dir(profile.wasm_app()).join("frontend.wasm"), "cairn"),
+        (
+            wasm_dir(profile.wasm_chunker()).join("wasm_chunker.wasm"),
+            "wasm_chunker",
+        ),
+    ] {
+        let mut command = Command::new("wasm-bindgen");
+        command
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                out_name,
+                "--out-dir",
+            ])
+            .arg(&pkg)
+            .arg(&wasm);
+        if profile == Profile::Dev {
+            command.arg("--debug");
+        }
+        run_step(&format!("wasm-bindgen {out_name}"), &mut command)?;
+    }
+    copy_dir(&root.join("frontend/public"), &site)?;
+    for bundle in ["cairn_bg.wasm", "wasm_chunker_bg.wasm"] {
+        let size = std::fs::metadata(pkg.join(bundle))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        eprintln!("    {bundle}: {:.0} KiB", size as f64 / 1024.0);
+    }
+    Ok(site)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("while reading {}", from.display()))?
+    {
+        let entry = entry?;
+        let destination = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&destination)?;
+            copy_dir(&entry.path(), &destination)?;
+        } else {
+            std::fs::copy(entry.path(), &destination)
+                .with_context(|| format!("while copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn build_server(profile: Profile) -> Result<()> {
+    run_step(
+        "build the server",
+        cargo().args([
+            "build",
+            "--package",
+            "backend",
+            "--bin",
+            "cairn",
+            "--profile",
+            profile.server(),
+        ]),
+    )
+}
+
+fn server_binary(root: &Path, profile: Profile) -> PathBuf {
+    target_dir(root)
+        .join(profile_dir(profile.server()))
+        .join("cairn")
+}
+
+// ---------------------------------------------------------------------------
+// Commands.
+
+fn run(root: &Path) -> Result<()> {
+    ensure_wasm_tools()?;
+    let site = build_site(root, Profile::Release)?;
+    build_server(Profile::Release)?;
+    eprintln!("==> Cairn on http://127.0.0.1:8080 (data in ./data; Ctrl-C stops it)");
+    let status = Command::new(server_binary(root, Profile::Release))
+        .env("CAIRN_SITE_DIR", &site)
+        .env("LEPTOS_OUTPUT_NAME", "cairn")
+        .status()
+        .context("while starting the server")?;
+    if !status.success() {
+        bail!("the server stopped with {status}");
+    }
+    Ok(())
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("while looking for a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn test(root: &Path) -> Result<()> {
+    let started = Instant::now();
+    ensure_wasm_tools()?;
+    ensure_chromium()?;
+    ensure_e2e_packages(root)?;
+
+    run_step(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--check"]),
+    )?;
+    run_step(
+        "clippy (native, all targets)",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run_step(
+        "clippy (web app, hydrate, wasm32)",
+        cargo().args([
+            "clippy",
+            "--package",
+            "frontend",
+            "--lib",
+            "--features",
+            "hydrate",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run_step(
+        "clippy (chunker bindings, wasm32)",
+        cargo().args([
+            "clippy",
+            "--package",
+            "wasm-chunker",
+            "--all-targets",
+            "--features",
+            "web",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+
+    run_step(
+        "unit and integration tests",
+        cargo().args(["test", "--workspace"]),
+    )?;
+    run_step(
+        "chunker tests in headless Chromium (wasm-bindgen-test)",
+        cargo()
+            .args([
+                "test",
+                "--package",
+                "wasm-chunker",
+                "--features",
+                "web",
+                "--target",
+                WASM_TARGET,
+                "--release",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+            .current_dir(root.join("wasm-chunker")),
+    )?;
+
+    let site = build_site(root, Profile::Dev)?;
+    build_server(Profile::Dev)?;
+    let data_dir = std::env::temp_dir().join(format!("cairn-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let port = free_port()?;
+    let e2e = run_step(
+        "end-to-end tests in Chromium (Playwright)",
+        Command::new("npx")
+            .args(["playwright", "test"])
+            .current_dir(root.join("e2e"))
+            .env("E2E_SERVER_BIN", server_binary(root, Profile::Dev))
+            .env("E2E_SITE_DIR", &site)
+            .env("E2E_DATA_DIR", &data_dir)
+            .env("E2E_PORT", port.to_string())
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    );
+    let _ = std::fs::remove_dir_all(&data_dir);
+    e2e?;
+    eprintln!(
+        "==> every check passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
