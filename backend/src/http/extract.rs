@@ -84,7 +84,7 @@ pub fn presented_secret(headers: &axum::http::HeaderMap) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|cookies| session_from_cookie_header(cookies))
+        .find_map(session_from_cookie_header)
 }
 
 /// The session secret in a `Cookie` header.

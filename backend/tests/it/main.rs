@@ -1,0 +1,6 @@
+//! Cairn's HTTP integration suite: a real server on loopback, real SQLite and chunk
+//! files in a temporary directory, driven over real HTTP.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+mod upload_flow;

@@ -1,0 +1,232 @@
+//! `TestServer`: a Cairn server on `127.0.0.1:0` with its own data directory, and a
+//! typed client for the API.
+
+use backend::config::Config;
+use frontend::api::types::{
+    ChunkAnnouncement, ChunksStored, ErrorBody, LoginResponse, ServerConfig, UploadCommitted,
+    UploadComplete, UploadInit, UploadInitResponse,
+};
+use reqwest::{Method, StatusCode};
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_chunker::{chunk_all, ChunkParams, ChunkRef};
+
+/// A running server; stops and removes its data when dropped.
+pub struct TestServer {
+    pub base: String,
+    task: tokio::task::JoinHandle<()>,
+    _data: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let data = tempfile::tempdir().unwrap();
+        let mut config = Config::embedded(data.path().to_path_buf());
+        // Bind before serving, so the first request never races the start-up.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        config.bind = listener.local_addr().unwrap();
+        let app = backend::app::build(&config).await.unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        TestServer {
+            base: format!("http://{}", config.bind),
+            task,
+            _data: data,
+        }
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: None,
+        }
+    }
+
+    /// Signs up a new user and returns a client holding their bearer token.
+    pub async fn user(&self, username: &str) -> Client {
+        let mut client = self.anonymous();
+        let login: LoginResponse = client
+            .json(
+                Method::POST,
+                "/api/v1/auth/signup",
+                &serde_json::json!({"username": username, "password": "correct horse"}),
+            )
+            .await
+            .expect("sign-up succeeds");
+        client.token = Some(login.token);
+        client
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+}
+
+/// A failed call: the status and the API's error body.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl Client {
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Failure> {
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        if status.is_success() {
+            Ok(serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("undecodable answer {text:?}: {e}")))
+        } else {
+            let body = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("error {status} not in the API's shape: {text:?}: {e}"));
+            Err(Failure { status, body })
+        }
+    }
+
+    pub async fn json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure> {
+        Self::decode(self.request(method, path).json(body).send().await.unwrap()).await
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        Self::decode(self.request(Method::GET, path).send().await.unwrap()).await
+    }
+
+    pub async fn config(&self) -> ServerConfig {
+        self.get("/api/v1/config").await.unwrap()
+    }
+
+    pub async fn init(
+        &self,
+        path: &str,
+        data: &[u8],
+        chunks: &[ChunkRef],
+    ) -> Result<UploadInitResponse, Failure> {
+        let init = UploadInit {
+            path: path.into(),
+            size: data.len() as u64,
+            parent_rev: None,
+            device: None,
+            chunks: chunks
+                .iter()
+                .map(|c| ChunkAnnouncement {
+                    hash: c.id.to_hex(),
+                    size: u64::from(c.len),
+                })
+                .collect(),
+        };
+        self.json(Method::POST, "/api/v1/files/upload/init", &init)
+            .await
+    }
+
+    /// Sends chunks `indexes` of `data` packed into one PUT.
+    pub async fn put_packed(
+        &self,
+        upload_id: &str,
+        data: &[u8],
+        chunks: &[ChunkRef],
+        indexes: &[u64],
+    ) -> Result<ChunksStored, Failure> {
+        let mut body = Vec::new();
+        for &index in indexes {
+            let chunk = chunks[index as usize];
+            body.extend_from_slice(&data[chunk.offset as usize..][..chunk.len as usize]);
+        }
+        let list: Vec<String> = indexes.iter().map(u64::to_string).collect();
+        let path = format!(
+            "/api/v1/files/upload/{upload_id}/chunks?indexes={}",
+            list.join(",")
+        );
+        Self::decode(
+            self.request(Method::PUT, &path)
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn complete(
+        &self,
+        upload_id: &str,
+        content_hash: &str,
+    ) -> Result<UploadCommitted, Failure> {
+        self.json(
+            Method::POST,
+            &format!("/api/v1/files/upload/{upload_id}/complete"),
+            &UploadComplete {
+                content_hash: content_hash.into(),
+                on_conflict: Default::default(),
+            },
+        )
+        .await
+    }
+
+    /// The whole protocol for one file: chunk, init, send what is needed, complete.
+    /// Returns the committed file and the number of chunk bytes sent.
+    pub async fn upload(&self, path: &str, data: &[u8]) -> (UploadCommitted, u64) {
+        let params = self.config().await.chunking;
+        let (chunks, hash) = chunk(params, data);
+        let init = self.init(path, data, &chunks).await.unwrap();
+        let mut sent = 0;
+        for pack in init.chunks_needed.chunks(4) {
+            let stored = self
+                .put_packed(&init.upload_id, data, &chunks, pack)
+                .await
+                .unwrap();
+            assert_eq!(stored.stored, pack);
+            sent += pack
+                .iter()
+                .map(|&i| u64::from(chunks[i as usize].len))
+                .sum::<u64>();
+        }
+        (self.complete(&init.upload_id, &hash).await.unwrap(), sent)
+    }
+
+    pub async fn download(&self, file_id: &str) -> reqwest::Response {
+        self.request(Method::GET, &format!("/api/v1/files/{file_id}/content"))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub fn chunk(params: ChunkParams, data: &[u8]) -> (Vec<ChunkRef>, String) {
+    let (chunks, hash) = chunk_all(params, data).unwrap();
+    (chunks, hex::encode(hash))
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 32) as u8
+        })
+        .collect()
+}

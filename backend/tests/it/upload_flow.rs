@@ -1,0 +1,222 @@
+//! The walking skeleton through the API: sign up, upload by chunks, list, download,
+//! dedup within a user, and no dedup oracle across users.
+
+use crate::support::{chunk, random_bytes, Client, TestServer};
+use frontend::api::types::{FolderListing, UploadStatus};
+use reqwest::{Method, StatusCode};
+
+const MIB: usize = 1024 * 1024;
+
+#[tokio::test]
+async fn upload_list_download_and_dedup() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let data = random_bytes(12 * MIB + 12_345, 1);
+
+    let (committed, sent) = alice.upload("/Documents/big.bin", &data).await;
+    assert!(!committed.conflict);
+    assert_eq!(committed.file.path, "/Documents/big.bin");
+    assert_eq!(committed.file.size, data.len() as u64);
+    assert_eq!(committed.file.rev, 1);
+    assert_eq!(sent, data.len() as u64, "a fresh file sends every byte");
+
+    let root: FolderListing = alice.get("/api/v1/files?path=/").await.unwrap();
+    let names: Vec<&str> = root.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["Documents"]);
+    assert!(root.entries[0].is_folder);
+    let docs: FolderListing = alice.get("/api/v1/files?path=/Documents").await.unwrap();
+    assert_eq!(docs.entries.len(), 1);
+    assert_eq!(docs.entries[0].id, committed.file.id);
+
+    let response = alice.download(&committed.file.id).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag = response.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"big.bin\"; filename*=UTF-8''big.bin"
+    );
+    let body = response.bytes().await.unwrap();
+    assert!(body == data, "downloaded bytes differ from the upload");
+
+    let not_modified = alice
+        .request(
+            Method::GET,
+            &format!("/api/v1/files/{}/content", committed.file.id),
+        )
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+
+    // The same bytes again, under another name: nothing to send.
+    let (copy, sent_again) = alice.upload("/copy.bin", &data).await;
+    assert_eq!(sent_again, 0, "dedup within one user sends no chunk twice");
+    assert_eq!(
+        alice.download(&copy.file.id).await.bytes().await.unwrap(),
+        data
+    );
+
+    // Another user must send everything: the answer reveals nothing of alice's files.
+    let bob = server.user("bob").await;
+    let (_, bob_sent) = bob.upload("/mine.bin", &data).await;
+    assert_eq!(bob_sent, data.len() as u64, "dedup never crosses users");
+    let refused = bob.download(&committed.file.id).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn status_reports_progress_for_resume_and_complete_waits_for_every_chunk() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let data = random_bytes(6 * MIB, 2);
+    let (chunks, hash) = chunk(alice.config().await.chunking, &data);
+    assert!(
+        chunks.len() >= 3,
+        "want several chunks, got {}",
+        chunks.len()
+    );
+    let init = alice.init("/resume.bin", &data, &chunks).await.unwrap();
+    alice
+        .put_packed(&init.upload_id, &data, &chunks, &[0])
+        .await
+        .unwrap();
+
+    let status: UploadStatus = alice
+        .get(&format!("/api/v1/files/upload/{}", init.upload_id))
+        .await
+        .unwrap();
+    assert_eq!(status.received, [0]);
+    assert_eq!(status.missing.len(), chunks.len() - 1);
+
+    let early = alice.complete(&init.upload_id, &hash).await.unwrap_err();
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    assert_eq!(early.body.error.code, "chunks-missing");
+
+    alice
+        .put_packed(&init.upload_id, &data, &chunks, &status.missing)
+        .await
+        .unwrap();
+    let wrong = alice
+        .complete(&init.upload_id, &"0".repeat(64))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.body.error.code, "content-hash-mismatch");
+    let done = alice.complete(&init.upload_id, &hash).await.unwrap();
+    assert_eq!(done.file.size, data.len() as u64);
+}
+
+#[tokio::test]
+async fn the_server_rehashes_every_chunk_and_refuses_bad_input() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let data = random_bytes(MIB, 3);
+    let (chunks, _) = chunk(alice.config().await.chunking, &data);
+    let init = alice.init("/a.bin", &data, &chunks).await.unwrap();
+
+    let mut corrupted = data.clone();
+    corrupted[10] ^= 0xff;
+    let mismatch = alice
+        .put_packed(&init.upload_id, &corrupted, &chunks, &[0])
+        .await
+        .unwrap_err();
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(mismatch.body.error.code, "chunk-hash-mismatch");
+    assert!(mismatch.body.error.message.contains("re-read the file"));
+
+    let short = alice
+        .request(
+            Method::PUT,
+            &format!("/api/v1/files/upload/{}/chunks/0", init.upload_id),
+        )
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
+    let short = Client::decode::<serde_json::Value>(short)
+        .await
+        .unwrap_err();
+    assert_eq!(short.body.error.code, "chunk-size-mismatch");
+
+    for bad in ["relative.txt", "/a/../b", "/a//b", "/nul\u{0}name"] {
+        let refused = alice.init(bad, &data, &chunks).await.unwrap_err();
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "path {bad:?}");
+        assert_eq!(refused.body.error.code, "invalid-path");
+    }
+
+    let malformed = alice
+        .request(Method::POST, "/api/v1/files/upload/init")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let malformed = Client::decode::<serde_json::Value>(malformed)
+        .await
+        .unwrap_err();
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.body.error.code, "bad-request");
+
+    let anonymous = server.anonymous();
+    let refused = anonymous
+        .get::<FolderListing>("/api/v1/files?path=/")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.body.error.code, "unauthenticated");
+}
+
+#[tokio::test]
+async fn accounts_sign_up_log_in_and_log_out() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let taken = server
+        .anonymous()
+        .json::<_, serde_json::Value>(
+            Method::POST,
+            "/api/v1/auth/signup",
+            &serde_json::json!({"username": "alice", "password": "another password"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(taken.body.error.code, "username-taken");
+
+    let wrong = server
+        .anonymous()
+        .json::<_, serde_json::Value>(
+            Method::POST,
+            "/api/v1/auth/login",
+            &serde_json::json!({"username": "alice", "password": "wrong password"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+
+    let login = server
+        .anonymous()
+        .request(Method::POST, "/api/v1/auth/login")
+        .json(&serde_json::json!({"username": "alice", "password": "correct horse"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("cairn_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["username"], "alice");
+    let logout = alice
+        .request(Method::POST, "/api/v1/auth/logout")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let after = alice
+        .get::<serde_json::Value>("/api/v1/me")
+        .await
+        .unwrap_err();
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
