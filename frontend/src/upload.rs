@@ -2,7 +2,8 @@
 //!
 //! A Web Worker (`/chunk-worker.js`, running the `wasm-chunker` WASM build) reads the
 //! `File` in large slices, cuts it into content-defined chunks and hashes them, off the
-//! UI thread. This module announces the chunks, sends the ones the server lacks packed
+//! UI thread; several files are chunked at once, one worker each, up to the number of
+//! cores. This module announces the chunks, sends the ones the server lacks packed
 //! into requests of about `pack_target_bytes`, a few at once, and commits the file.
 //! It never reads the file's bytes itself: packed bodies are `Blob` slices of the file.
 
@@ -20,6 +21,63 @@ use web_sys::{Blob, File, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 /// Requests in flight at once for one file.
 const PARALLEL_REQUESTS: usize = 3;
+
+/// Files chunked at once: one worker each, as many as the device has cores (at least
+/// one, at most four, so the page and the network keep some CPU).
+fn chunking_slots() -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(1.0);
+    (cores as usize).clamp(1, 4)
+}
+
+thread_local! {
+    static SLOTS: std::cell::RefCell<SlotQueue> = std::cell::RefCell::new(SlotQueue::default());
+}
+
+/// Limits how many files are chunked at once; later files wait their turn in order.
+#[derive(Default)]
+struct SlotQueue {
+    in_use: usize,
+    waiting: std::collections::VecDeque<futures::channel::oneshot::Sender<()>>,
+}
+
+/// A chunking worker slot, released on drop.
+struct Slot;
+
+async fn acquire_slot() -> Slot {
+    let waiter = SLOTS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        if slots.in_use < chunking_slots() {
+            slots.in_use += 1;
+            None
+        } else {
+            let (sender, receiver) = futures::channel::oneshot::channel();
+            slots.waiting.push_back(sender);
+            Some(receiver)
+        }
+    });
+    if let Some(receiver) = waiter {
+        // The slot is handed over by the releasing upload; a dropped sender only
+        // happens on page unload.
+        let _ = receiver.await;
+    }
+    Slot
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        SLOTS.with(|slots| {
+            let mut slots = slots.borrow_mut();
+            while let Some(next) = slots.waiting.pop_front() {
+                if next.send(()).is_ok() {
+                    return;
+                }
+            }
+            slots.in_use = slots.in_use.saturating_sub(1);
+        });
+    }
+}
 
 /// One chunk as the worker reports it.
 #[derive(Debug, Clone)]
@@ -174,7 +232,10 @@ pub async fn upload_file(
     let config: ServerConfig = client::get_json("/api/v1/config")
         .await
         .map_err(|e| e.error.message)?;
-    let (chunks, content_hash) = chunk_in_worker(&file, &config, progress.clone()).await?;
+    let (chunks, content_hash) = {
+        let _slot = acquire_slot().await;
+        chunk_in_worker(&file, &config, progress.clone()).await?
+    };
 
     let path = if folder.ends_with('/') {
         format!("{folder}{}", file.name())

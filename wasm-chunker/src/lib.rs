@@ -215,13 +215,13 @@ impl ContentHasher {
     }
 }
 
-/// A push-style streaming chunker.
+/// A push-style boundary finder: FastCDC 2020 without hashing.
 ///
-/// Feed it bytes with [`Chunker::push`] in pieces of any size; it returns the chunks
-/// whose boundaries are decided. [`Chunker::finish`] returns the rest. The boundaries
-/// are exactly those of `fastcdc::v2020::FastCDC` over the whole stream, whatever the
-/// sizes of the pieces.
-pub struct Chunker {
+/// Feed it bytes with [`Cutter::push_with`]; it calls back with each chunk whose
+/// boundary is decided, as (offset in the stream, the chunk's bytes). It holds at most
+/// `max_size` pending bytes between calls. [`Chunker`] adds SHA-256 on top; the
+/// browser uses the `Cutter` alone when it hashes with WebCrypto.
+pub struct Cutter {
     min_size: usize,
     avg_size: usize,
     max_size: usize,
@@ -231,16 +231,15 @@ pub struct Chunker {
     pending: Vec<u8>,
     /// Stream offset of `pending[0]`.
     offset: u64,
-    content: ContentHasher,
 }
 
-impl Chunker {
-    /// A chunker for the given parameters, which must be valid.
-    pub fn new(params: ChunkParams) -> Result<Chunker, ParamsError> {
+impl Cutter {
+    /// A boundary finder for the given parameters, which must be valid.
+    pub fn new(params: ChunkParams) -> Result<Cutter, ParamsError> {
         params.validate()?;
         let (mask_s, mask_l) =
             fastcdc::v2020::select_masks(params.avg_size as usize, params.level());
-        Ok(Chunker {
+        Ok(Cutter {
             min_size: params.min_size as usize,
             avg_size: params.avg_size as usize,
             max_size: params.max_size as usize,
@@ -248,7 +247,6 @@ impl Chunker {
             mask_l,
             pending: Vec::new(),
             offset: 0,
-            content: ContentHasher::default(),
         })
     }
 
@@ -268,67 +266,109 @@ impl Chunker {
         len
     }
 
-    fn emit(&mut self, bytes_len: usize, id: ChunkId, out: &mut Vec<ChunkRef>) {
-        self.content.update(&id);
-        out.push(ChunkRef {
-            offset: self.offset,
-            len: bytes_len as u32,
-            id,
-        });
-        self.offset += bytes_len as u64;
-    }
-
-    /// Pushes the next piece of the stream and returns the chunks it completed.
-    pub fn push(&mut self, mut data: &[u8]) -> Vec<ChunkRef> {
-        let mut out = Vec::new();
-        self.push_into(&mut data, &mut out);
-        out
-    }
-
-    /// Like [`Chunker::push`], appending to `out`.
-    pub fn push_into(&mut self, data: &mut &[u8], out: &mut Vec<ChunkRef>) {
+    /// Pushes the next piece of the stream; calls `on_chunk(offset, bytes)` for every
+    /// chunk it completes, in stream order.
+    pub fn push_with(&mut self, mut data: &[u8], mut on_chunk: impl FnMut(u64, &[u8])) {
         while !data.is_empty() {
             if self.pending.is_empty() {
                 // Cut straight from the caller's bytes, without copying, while they
                 // hold a whole maximum-size window.
                 if data.len() >= self.max_size {
                     let len = self.cut(data);
-                    let id = ChunkId::of(&data[..len]);
-                    self.emit(len, id, out);
-                    *data = &data[len..];
+                    on_chunk(self.offset, &data[..len]);
+                    self.offset += len as u64;
+                    data = &data[len..];
                     continue;
                 }
                 self.pending.reserve(self.max_size);
             }
             let take = (self.max_size - self.pending.len()).min(data.len());
             self.pending.extend_from_slice(&data[..take]);
-            *data = &data[take..];
+            data = &data[take..];
             if self.pending.len() == self.max_size {
                 let len = self.cut(&self.pending);
-                let id = ChunkId::of(&self.pending[..len]);
-                self.emit(len, id, out);
+                on_chunk(self.offset, &self.pending[..len]);
+                self.offset += len as u64;
                 self.pending.drain(..len);
             }
         }
     }
 
-    /// Ends the stream: returns the remaining chunks and the file's content hash.
-    pub fn finish(mut self) -> (Vec<ChunkRef>, [u8; 32]) {
-        let mut out = Vec::new();
+    /// Ends the stream: calls `on_chunk` for the remaining chunks.
+    pub fn finish_with(mut self, mut on_chunk: impl FnMut(u64, &[u8])) {
         let pending = std::mem::take(&mut self.pending);
         let mut rest = &pending[..];
         while !rest.is_empty() {
             let len = self.cut(rest);
-            let id = ChunkId::of(&rest[..len]);
-            self.emit(len, id, &mut out);
+            on_chunk(self.offset, &rest[..len]);
+            self.offset += len as u64;
             rest = &rest[len..];
         }
-        (out, self.content.finish())
     }
 
     /// Bytes pushed so far.
     pub fn bytes_pushed(&self) -> u64 {
         self.offset + self.pending.len() as u64
+    }
+}
+
+/// A push-style streaming chunker: boundaries and SHA-256 digests.
+///
+/// Feed it bytes with [`Chunker::push`] in pieces of any size; it returns the chunks
+/// whose boundaries are decided. [`Chunker::finish`] returns the rest and the file's
+/// content hash. The boundaries are exactly those of `fastcdc::v2020::FastCDC` over
+/// the whole stream, whatever the sizes of the pieces.
+pub struct Chunker {
+    cutter: Cutter,
+    content: ContentHasher,
+}
+
+fn hashed<'a>(
+    content: &'a mut ContentHasher,
+    out: &'a mut Vec<ChunkRef>,
+) -> impl FnMut(u64, &[u8]) + 'a {
+    move |offset, bytes| {
+        let id = ChunkId::of(bytes);
+        content.update(&id);
+        out.push(ChunkRef {
+            offset,
+            len: bytes.len() as u32,
+            id,
+        });
+    }
+}
+
+impl Chunker {
+    /// A chunker for the given parameters, which must be valid.
+    pub fn new(params: ChunkParams) -> Result<Chunker, ParamsError> {
+        Ok(Chunker {
+            cutter: Cutter::new(params)?,
+            content: ContentHasher::default(),
+        })
+    }
+
+    /// Pushes the next piece of the stream and returns the chunks it completed.
+    pub fn push(&mut self, data: &[u8]) -> Vec<ChunkRef> {
+        let mut out = Vec::new();
+        self.push_into(data, &mut out);
+        out
+    }
+
+    /// Like [`Chunker::push`], appending to `out`.
+    pub fn push_into(&mut self, data: &[u8], out: &mut Vec<ChunkRef>) {
+        self.cutter.push_with(data, hashed(&mut self.content, out));
+    }
+
+    /// Ends the stream: returns the remaining chunks and the file's content hash.
+    pub fn finish(mut self) -> (Vec<ChunkRef>, [u8; 32]) {
+        let mut out = Vec::new();
+        self.cutter.finish_with(hashed(&mut self.content, &mut out));
+        (out, self.content.finish())
+    }
+
+    /// Bytes pushed so far.
+    pub fn bytes_pushed(&self) -> u64 {
+        self.cutter.bytes_pushed()
     }
 }
 

@@ -1,9 +1,11 @@
-//! The JavaScript interface of the chunker, used by the browser's chunking Web Worker.
+//! The JavaScript interface of the chunker, used by the browser's chunking Web Worker:
+//! `Chunker` finds boundaries and hashes in WASM; `Cutter` only finds boundaries and
+//! hands the chunk bytes back, for hashing with WebCrypto.
 //!
 //! It only converts between JavaScript values and [`crate::Chunker`]; it must never
 //! grow logic of its own, or the browser and the server could cut different chunks.
 
-use crate::{ChunkParams, ChunkRef, Chunker};
+use crate::{ChunkParams, ChunkRef, Chunker, Cutter};
 use wasm_bindgen::prelude::*;
 
 /// A streaming chunker for JavaScript: `push(bytes)` returns the chunks completed so
@@ -14,14 +16,27 @@ pub struct WebChunker {
     content_hash: Option<String>,
 }
 
+fn params(min_size: u32, avg_size: u32, max_size: u32, normalization: u8) -> ChunkParams {
+    ChunkParams {
+        min_size,
+        avg_size,
+        max_size,
+        normalization,
+    }
+}
+
+fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
+    // Setting a data property on a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(object, &key.into(), value);
+}
+
 fn to_js(chunks: &[ChunkRef]) -> js_sys::Array {
     let array = js_sys::Array::new_with_length(chunks.len() as u32);
     for (i, chunk) in chunks.iter().enumerate() {
         let object = js_sys::Object::new();
-        // Setting plain data properties on a fresh object cannot fail.
-        let _ = js_sys::Reflect::set(&object, &"offset".into(), &(chunk.offset as f64).into());
-        let _ = js_sys::Reflect::set(&object, &"len".into(), &chunk.len.into());
-        let _ = js_sys::Reflect::set(&object, &"hash".into(), &chunk.id.to_hex().into());
+        set(&object, "offset", &(chunk.offset as f64).into());
+        set(&object, "len", &chunk.len.into());
+        set(&object, "hash", &chunk.id.to_hex().into());
         array.set(i as u32, object.into());
     }
     array
@@ -37,13 +52,8 @@ impl WebChunker {
         max_size: u32,
         normalization: u8,
     ) -> Result<WebChunker, JsError> {
-        let params = ChunkParams {
-            min_size,
-            avg_size,
-            max_size,
-            normalization,
-        };
-        let inner = Chunker::new(params).map_err(|e| JsError::new(&e.to_string()))?;
+        let inner = Chunker::new(params(min_size, avg_size, max_size, normalization))
+            .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(WebChunker {
             inner: Some(inner),
             content_hash: None,
@@ -74,5 +84,61 @@ impl WebChunker {
     #[wasm_bindgen(getter, js_name = contentHash)]
     pub fn content_hash(&self) -> Option<String> {
         self.content_hash.clone()
+    }
+}
+
+/// A boundary finder for JavaScript: `push(bytes)` returns the chunks completed so far
+/// as an array of `{offset, len, bytes}`, `bytes` being a copy of the chunk for the
+/// caller to hash; `finish()` returns the rest.
+#[wasm_bindgen(js_name = Cutter)]
+pub struct WebCutter {
+    inner: Option<Cutter>,
+}
+
+fn cut_chunk(out: &js_sys::Array) -> impl FnMut(u64, &[u8]) + '_ {
+    move |offset, bytes| {
+        let object = js_sys::Object::new();
+        set(&object, "offset", &(offset as f64).into());
+        set(&object, "len", &(bytes.len() as u32).into());
+        set(&object, "bytes", &js_sys::Uint8Array::from(bytes).into());
+        out.push(&object);
+    }
+}
+
+#[wasm_bindgen(js_class = Cutter)]
+impl WebCutter {
+    /// A boundary finder for the server's parameters; throws when they are invalid.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        min_size: u32,
+        avg_size: u32,
+        max_size: u32,
+        normalization: u8,
+    ) -> Result<WebCutter, JsError> {
+        let inner = Cutter::new(params(min_size, avg_size, max_size, normalization))
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(WebCutter { inner: Some(inner) })
+    }
+
+    /// Pushes the next bytes of the file; returns the chunks they completed.
+    pub fn push(&mut self, data: &[u8]) -> Result<js_sys::Array, JsError> {
+        let cutter = self
+            .inner
+            .as_mut()
+            .ok_or_else(|| JsError::new("push after finish: create a new Cutter per file"))?;
+        let out = js_sys::Array::new();
+        cutter.push_with(data, cut_chunk(&out));
+        Ok(out)
+    }
+
+    /// Ends the file: returns the last chunks.
+    pub fn finish(&mut self) -> Result<js_sys::Array, JsError> {
+        let cutter = self
+            .inner
+            .take()
+            .ok_or_else(|| JsError::new("finish called twice: create a new Cutter per file"))?;
+        let out = js_sys::Array::new();
+        cutter.finish_with(cut_chunk(&out));
+        Ok(out)
     }
 }

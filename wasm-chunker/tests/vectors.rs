@@ -60,8 +60,11 @@ fn cases() -> Vec<(&'static str, usize, ChunkParams)> {
     for len in [0, 1, min - 1, min, avg, max, max + 1, 3 * max + 12345] {
         res.push(("random", len, p));
     }
-    res.push(("zeros", 2 * max + 7, p));
-    res.push(("pattern", 2 * max + 7, p));
+    res.push(("random", 100 * 1024 * 1024, p));
+    for len in [0, 1, min, max + 1, 2 * max + 7] {
+        res.push(("zeros", len, p));
+        res.push(("pattern", len, p));
+    }
     res.push(("random", 1_000_000, small()));
     res
 }
@@ -105,6 +108,26 @@ fn vectors_match() {
     assert_eq!(computed, expected());
 }
 
+/// Boundaries must be exactly those of `fastcdc::v2020::FastCDC` over the whole input.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn vectors_have_fastcdc_boundaries() {
+    for vector in expected() {
+        let data = input(&vector.input, vector.len);
+        let p = vector.params;
+        let reference: Vec<(u64, u32)> = fastcdc::v2020::FastCDC::new(
+            &data,
+            p.min_size as usize,
+            p.avg_size as usize,
+            p.max_size as usize,
+        )
+        .map(|c| (c.offset as u64, c.length as u32))
+        .collect();
+        let ours: Vec<(u64, u32)> = vector.chunks.iter().map(|c| (c.0, c.1)).collect();
+        assert_eq!(ours, reference, "{} of {} bytes", vector.input, vector.len);
+    }
+}
+
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn piece_sizes_do_not_change_vectors() {
@@ -113,7 +136,7 @@ fn piece_sizes_do_not_change_vectors() {
         .find(|v| v.len == 3 * 4 * 1024 * 1024 + 12345)
         .unwrap();
     let data = input(&vector.input, vector.len);
-    for piece in [7usize, 65536, 1 << 20] {
+    for piece in [1usize, 7, 65536, 16 << 20] {
         let mut chunker = Chunker::new(vector.params).unwrap();
         let mut chunks = Vec::new();
         for part in data.chunks(piece) {
@@ -126,5 +149,42 @@ fn piece_sizes_do_not_change_vectors() {
             .map(|c| (c.offset, c.len, c.id.to_hex()))
             .collect();
         assert_eq!(got, vector.chunks, "piece size {piece}");
+    }
+}
+
+/// Random data cut at random split points agrees with one-shot chunking: a seeded,
+/// reproducible property test over many inputs (small parameters, so each input
+/// holds many chunks and every code path of the streaming buffer is taken).
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn random_split_points_agree_with_one_shot_chunking() {
+    let mut rng = 0xDEAD_BEEF_CAFE_F00Du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let params = ChunkParams {
+        min_size: 1024,
+        avg_size: 4096,
+        max_size: 16384,
+        normalization: 1,
+    };
+    for case in 0..200 {
+        let len = (next() % 200_000) as usize;
+        let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        let whole = chunk_all(params, &data).unwrap();
+        let mut chunker = Chunker::new(params).unwrap();
+        let mut chunks = Vec::new();
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let take = ((next() % 40_000) as usize).min(rest.len());
+            chunks.extend(chunker.push(&rest[..take]));
+            rest = &rest[take..];
+        }
+        let (tail, hash) = chunker.finish();
+        chunks.extend(tail);
+        assert_eq!((chunks, hash), whole, "case {case}, {len} bytes");
     }
 }

@@ -21,6 +21,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root),
         Some("test") => test(&root),
+        Some("bench") => bench(&root),
         Some("site") => {
             let profile = if args.iter().any(|a| a == "--release") {
                 Profile::Release
@@ -36,6 +37,7 @@ fn main() -> Result<()> {
                  commands:\n  \
                  run    build the release server and WASM bundles, serve on http://127.0.0.1:8080\n  \
                  test   formatting, lints, unit, integration, WASM-in-Chromium and e2e tests\n  \
+                 bench  print throughput figures (native and in-browser chunking), with ratios\n  \
                  site   build only the web assets (add --release for the optimised bundle)"
             );
             std::process::exit(2);
@@ -58,12 +60,10 @@ impl Profile {
         }
     }
 
-    /// The cargo profile for the chunker: always optimised, it hashes every byte.
+    /// The cargo profile for the chunker: always optimised for speed, it hashes
+    /// every byte.
     fn wasm_chunker(self) -> &'static str {
-        match self {
-            Profile::Dev => "release",
-            Profile::Release => "wasm-release",
-        }
+        "release"
     }
 
     fn server(self) -> &'static str {
@@ -439,25 +439,82 @@ fn test(root: &Path) -> Result<()> {
 
     let site = build_site(root, Profile::Dev)?;
     build_server(Profile::Dev)?;
-    let data_dir = std::env::temp_dir().join(format!("cairn-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data_dir);
-    let port = free_port()?;
-    let e2e = run_step(
+    run_playwright(
+        root,
         "end-to-end tests in Chromium (Playwright)",
-        Command::new("npx")
-            .args(["playwright", "test"])
-            .current_dir(root.join("e2e"))
-            .env("E2E_SERVER_BIN", server_binary(root, Profile::Dev))
-            .env("E2E_SITE_DIR", &site)
-            .env("E2E_DATA_DIR", &data_dir)
-            .env("E2E_PORT", port.to_string())
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
-    );
-    let _ = std::fs::remove_dir_all(&data_dir);
-    e2e?;
+        &site,
+        &[],
+    )?;
     eprintln!(
         "==> every check passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Runs Playwright against a fresh `cairn` (dev build) on a free loopback port with a
+/// throwaway data directory. Each `extra` pair is an environment variable, or, when
+/// its key starts with `--`, an option passed to `playwright test` as `--key=value`.
+fn run_playwright(root: &Path, title: &str, site: &Path, extra: &[(&str, String)]) -> Result<()> {
+    let data_dir = std::env::temp_dir().join(format!("cairn-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let port = free_port()?;
+    let mut command = Command::new("npx");
+    command
+        .args(["playwright", "test"])
+        .current_dir(root.join("e2e"))
+        .env("E2E_SERVER_BIN", server_binary(root, Profile::Dev))
+        .env("E2E_SITE_DIR", site)
+        .env("E2E_DATA_DIR", &data_dir)
+        .env("E2E_PORT", port.to_string())
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+    for (key, value) in extra {
+        if key.starts_with("--") {
+            command.arg(format!("{key}={value}"));
+        } else {
+            command.env(key, value);
+        }
+    }
+    let result = run_step(title, &mut command);
+    let _ = std::fs::remove_dir_all(&data_dir);
+    result
+}
+
+fn bench(root: &Path) -> Result<()> {
+    ensure_wasm_tools()?;
+    ensure_chromium()?;
+    ensure_e2e_packages(root)?;
+    eprintln!("==> native chunker benchmark");
+    let output = cargo()
+        .args([
+            "bench",
+            "--package",
+            "wasm-chunker",
+            "--bench",
+            "throughput",
+        ])
+        .output()
+        .context("while running the native benchmark")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+        bail!("the native benchmark failed ({})", output.status);
+    }
+    print!("{stdout}");
+    let native = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("BENCH native_chunk_hash_mbps="))
+        .context("the native benchmark printed no chunk+hash figure")?
+        .to_string();
+    let site = build_site(root, Profile::Dev)?;
+    build_server(Profile::Dev)?;
+    run_playwright(
+        root,
+        "browser chunking benchmark (Playwright)",
+        &site,
+        &[
+            ("--config", "playwright.bench.config.ts".to_string()),
+            ("BENCH_NATIVE_MBPS", native),
+        ],
+    )
 }

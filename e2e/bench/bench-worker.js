@@ -1,0 +1,39 @@
+// Benchmark worker: the browser's read ceiling (File.slice + arrayBuffer alone, the
+// same 8 MiB pieces and read-ahead as the chunking worker) and WASM chunk+hash in
+// this one worker (no WebCrypto). Replies with the elapsed milliseconds.
+import init, { Chunker } from '/pkg/wasm_chunker.js';
+
+const PIECE_BYTES = 8 * 1024 * 1024;
+
+async function* pieces(file) {
+  const read = (start) => file.slice(start, Math.min(start + PIECE_BYTES, file.size)).arrayBuffer();
+  let next = read(0);
+  for (let start = 0; start < file.size; start += PIECE_BYTES) {
+    const buffer = await next;
+    const end = Math.min(start + PIECE_BYTES, file.size);
+    next = end < file.size ? read(end) : null;
+    yield new Uint8Array(buffer);
+  }
+}
+
+self.onmessage = async (event) => {
+  const { mode, file, params } = event.data;
+  try {
+    await init({ module_or_path: '/pkg/wasm_chunker_bg.wasm' });
+    const started = performance.now();
+    let chunks = 0;
+    if (mode === 'read') {
+      let total = 0;
+      for await (const bytes of pieces(file)) total += bytes[0] + bytes.length;
+      if (total === 0) throw new Error('nothing read');
+    } else {
+      const chunker = new Chunker(params.min_size, params.avg_size, params.max_size, params.normalization);
+      for await (const bytes of pieces(file)) chunks += chunker.push(bytes).length;
+      chunks += chunker.finish().length;
+      chunker.free();
+    }
+    self.postMessage({ ms: performance.now() - started, chunks });
+  } catch (error) {
+    self.postMessage({ error: String((error && error.message) || error) });
+  }
+};
