@@ -1,7 +1,8 @@
 // Benchmark worker: the browser's read ceiling (File.slice + arrayBuffer alone, the
-// same 8 MiB pieces and read-ahead as the chunking worker) and WASM chunk+hash in
-// this one worker (no WebCrypto). Replies with the elapsed milliseconds.
-import init, { Chunker } from '/pkg/wasm_chunker.js';
+// same 8 MiB pieces and read-ahead as the chunking worker), WASM chunk+hash in this
+// one worker (no WebCrypto), and for diagnosis boundary search alone ('cut') and
+// WebCrypto SHA-256 alone ('webcrypto'). Replies with the elapsed milliseconds.
+import init, { Chunker, Cutter } from '/pkg/wasm_chunker.js';
 
 const PIECE_BYTES = 8 * 1024 * 1024;
 
@@ -26,6 +27,20 @@ self.onmessage = async (event) => {
       let total = 0;
       for await (const bytes of pieces(file)) total += bytes[0] + bytes.length;
       if (total === 0) throw new Error('nothing read');
+    } else if (mode === 'cut') {
+      const cutter = new Cutter(params.min_size, params.avg_size, params.max_size, params.normalization);
+      for await (const bytes of pieces(file)) chunks += cutter.push(bytes).length;
+      chunks += cutter.finish().length;
+      cutter.free();
+    } else if (mode === 'webcrypto') {
+      // SHA-256 of every 1 MiB, all digests of a piece requested at once.
+      for await (const bytes of pieces(file)) {
+        const digests = [];
+        for (let at = 0; at < bytes.length; at += 1024 * 1024) {
+          digests.push(crypto.subtle.digest('SHA-256', bytes.subarray(at, at + 1024 * 1024)));
+        }
+        chunks += (await Promise.all(digests)).length;
+      }
     } else {
       const chunker = new Chunker(params.min_size, params.avg_size, params.max_size, params.normalization);
       for await (const bytes of pieces(file)) chunks += chunker.push(bytes).length;

@@ -180,23 +180,7 @@ fn ensure_chromium() -> Result<()> {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
     }
-    let as_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
-    let apt = |args: &[&str]| {
-        let mut command = if as_root {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
-            sudo
-        };
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
-    run_step("apt-get update", &mut apt(&["update", "-q"]))?;
-    run_step(
-        "install Debian's chromium and chromium-driver",
-        &mut apt(&["install", "-y", "-q", "chromium", "chromium-driver"]),
-    )
+    apt_install(&["chromium", "chromium-driver"])
 }
 
 fn ensure_e2e_packages(root: &Path) -> Result<()> {
@@ -216,6 +200,133 @@ fn ensure_e2e_packages(root: &Path) -> Result<()> {
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&e2e)
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )
+}
+
+/// A PostgreSQL server for the tests: the machine's own when one answers on
+/// 127.0.0.1:5432, else a throwaway cluster in a temporary directory, stopped on drop.
+struct Postgres {
+    url: String,
+    throwaway: Option<PathBuf>,
+}
+
+impl Postgres {
+    fn ensure() -> Result<Postgres> {
+        if std::net::TcpStream::connect(("127.0.0.1", 5432)).is_ok() {
+            return Ok(Postgres {
+                url: "postgres://postgres@127.0.0.1:5432".into(),
+                throwaway: None,
+            });
+        }
+        let bin_dir = match postgres_bin_dir() {
+            Some(dir) => dir,
+            None => {
+                apt_install(&["postgresql"])?;
+                postgres_bin_dir().context("postgresql is installed but initdb was not found")?
+            }
+        };
+        let dir = std::env::temp_dir().join(format!("cairn-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let port = free_port()?;
+        let as_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+        // PostgreSQL refuses to run as root: run it as the postgres user then.
+        let pg = |program: &str| {
+            let mut command = if as_root {
+                let mut runuser = Command::new("runuser");
+                runuser
+                    .args(["-u", "postgres", "--"])
+                    .arg(bin_dir.join(program));
+                runuser
+            } else {
+                Command::new(bin_dir.join(program))
+            };
+            command.env("LC_ALL", "C");
+            command
+        };
+        if as_root {
+            run_step(
+                "prepare the throwaway PostgreSQL directory",
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&dir),
+            )?;
+        }
+        let data = dir.join("data");
+        run_step(
+            "initdb a throwaway PostgreSQL",
+            pg("initdb")
+                .args(["--auth=trust", "--username=postgres", "-D"])
+                .arg(&data),
+        )?;
+        run_step(
+            "start the throwaway PostgreSQL",
+            pg("pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .arg("-o")
+                .arg(format!(
+                    "-p {port} -c listen_addresses=127.0.0.1 -k {}",
+                    dir.display()
+                ))
+                .args(["-l"])
+                .arg(dir.join("log"))
+                .args(["-w", "start"]),
+        )?;
+        Ok(Postgres {
+            url: format!("postgres://postgres@127.0.0.1:{port}"),
+            throwaway: Some(dir),
+        })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.throwaway {
+            if let Some(bin_dir) = postgres_bin_dir() {
+                let mut stop = Command::new("runuser");
+                stop.args(["-u", "postgres", "--"])
+                    .arg(bin_dir.join("pg_ctl"))
+                    .arg("-D")
+                    .arg(dir.join("data"))
+                    .args(["-m", "fast", "stop"]);
+                let _ = stop.status();
+            }
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The newest installed PostgreSQL's `bin` directory, e.g. `/usr/lib/postgresql/15/bin`.
+fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let as_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if as_root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run_step("apt-get update", &mut apt(&["update", "-q"]))?;
+    let mut install = vec!["install", "-y", "-q"];
+    install.extend_from_slice(packages);
+    run_step(
+        &format!("install {}", packages.join(", ")),
+        &mut apt(&install),
     )
 }
 
@@ -412,9 +523,18 @@ fn test(root: &Path) -> Result<()> {
     )?;
 
     run_step(
-        "unit and integration tests",
+        "unit and integration tests (SQLite)",
         cargo().args(["test", "--workspace"]),
     )?;
+    let postgres = Postgres::ensure()?;
+    run_step(
+        "integration tests (PostgreSQL)",
+        cargo()
+            .args(["test", "--package", "backend", "--test", "it"])
+            .env("CAIRN_TEST_DATABASE", "postgres")
+            .env("CAIRN_TEST_POSTGRES_URL", &postgres.url),
+    )?;
+    drop(postgres);
     run_step(
         "chunker tests in headless Chromium (wasm-bindgen-test)",
         cargo()

@@ -82,16 +82,39 @@ impl Core {
         Ok(FileContent { entry, chunks })
     }
 
-    /// Streams the bytes of `chunks`, reading one chunk ahead.
-    pub fn stream_chunks(
+    /// Streams bytes `start..end` of a file made of `chunks`, reading only the chunks
+    /// that overlap the range, one chunk ahead.
+    pub fn stream_range(
         self: &Arc<Self>,
         chunks: Vec<VersionChunk>,
+        start: u64,
+        end: u64,
     ) -> BoxStream<'static, Result<Bytes, StoreError>> {
         let core = Arc::clone(self);
-        stream::iter(chunks)
-            .map(move |chunk| {
+        let pieces: Vec<(VersionChunk, usize, usize)> = chunks
+            .into_iter()
+            .filter(|c| c.offset < end && c.offset + c.size > start)
+            .map(|c| {
+                let from = start.saturating_sub(c.offset) as usize;
+                let to = (end - c.offset).min(c.size) as usize;
+                (c, from, to)
+            })
+            .collect();
+        stream::iter(pieces)
+            .map(move |(chunk, from, to)| {
                 let core = Arc::clone(&core);
-                async move { core.blobs.get(&chunk.id).await }
+                async move {
+                    let bytes = core.blobs.get(&chunk.id).await?;
+                    if bytes.len() as u64 != chunk.size {
+                        return Err(StoreError::Backend(format!(
+                            "chunk {} holds {} bytes, {} expected",
+                            chunk.id,
+                            bytes.len(),
+                            chunk.size
+                        )));
+                    }
+                    Ok(bytes.slice(from..to))
+                }
             })
             .buffered(2)
             .boxed()

@@ -104,6 +104,12 @@ pub enum Error {
         /// Limit.
         limit: u64,
     },
+    /// A `Range` outside the content.
+    #[error("the requested range lies outside the file's {size} bytes; ask for bytes 0 to {size} at most")]
+    RangeNotSatisfiable {
+        /// The content's size.
+        size: u64,
+    },
     /// A fault on the server's side; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),

@@ -3,6 +3,7 @@
 use super::convert::{file_meta, user_info};
 use super::error::ApiError;
 use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, RawBody, SESSION_COOKIE};
+use super::range::{parse_range, ByteRange};
 use super::AppState;
 use crate::core::{InitRequest, UploadState};
 use crate::domain::{CommitOutcome, ConflictPolicy, Error, FileId, RelPath, UploadId, User};
@@ -184,7 +185,8 @@ fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// `GET /files/{file_id}/content`: the current version's bytes, streamed chunk by chunk.
+/// `GET /files/{file_id}/content`: the current version's bytes, streamed chunk by
+/// chunk, whole or one `Range`.
 pub async fn files_content(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -206,19 +208,38 @@ pub async fn files_content(
             tags.split(',')
                 .any(|tag| tag.trim() == etag || tag.trim() == "*")
         });
+    let size = content.entry.size;
+    let range = parse_range(
+        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+        size,
+    );
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
+    } else if range == ByteRange::Unsatisfiable {
+        let mut response = ApiError(Error::RangeNotSatisfiable { size }).into_response();
+        if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+        response
     } else {
+        let (status, start, end) = match range {
+            ByteRange::Partial { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
+            _ => (StatusCode::OK, 0, size),
+        };
         let stream = state
             .core
-            .stream_chunks(content.chunks)
+            .stream_range(content.chunks, start, end)
             .map_err(|e| std::io::Error::other(e.to_string()));
         let mut response = Response::new(Body::from_stream(stream));
+        *response.status_mut() = status;
         let response_headers = response.headers_mut();
-        response_headers.insert(
-            header::CONTENT_LENGTH,
-            HeaderValue::from(content.entry.size),
-        );
+        response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+        response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        if status == StatusCode::PARTIAL_CONTENT {
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", end - 1)) {
+                response_headers.insert(header::CONTENT_RANGE, value);
+            }
+        }
         response_headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/octet-stream"),

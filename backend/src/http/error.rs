@@ -46,6 +46,9 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         Error::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
         Error::QuotaExceeded { .. } => (StatusCode::INSUFFICIENT_STORAGE, "quota-exceeded"),
         Error::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+        Error::RangeNotSatisfiable { .. } => {
+            (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable")
+        }
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }

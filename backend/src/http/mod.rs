@@ -7,15 +7,18 @@ mod convert;
 pub mod error;
 pub mod extract;
 mod pages;
+mod range;
 
 use crate::core::Core;
 use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{header, HeaderValue};
 use axum::routing::{get, post, put};
 use axum::Router;
 use frontend::app::{shell, App};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -80,5 +83,17 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
 }

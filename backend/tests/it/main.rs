@@ -2,5 +2,6 @@
 //! files in a temporary directory, driven over real HTTP.
 #![allow(clippy::unwrap_used)]
 
+mod downloads;
 mod support;
 mod upload_flow;

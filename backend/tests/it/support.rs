@@ -15,12 +15,65 @@ pub struct TestServer {
     pub base: String,
     task: tokio::task::JoinHandle<()>,
     _data: tempfile::TempDir,
+    _database: Option<TestDatabase>,
+}
+
+/// A PostgreSQL database made for one test server and dropped after it.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot block: use a thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                use sea_orm::ConnectionTrait;
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The metadata database the suite runs on: `CAIRN_TEST_DATABASE=postgres` for
+/// PostgreSQL at `CAIRN_TEST_POSTGRES_URL` (default the local server), SQLite otherwise.
+async fn test_database(config: &mut Config) -> Option<TestDatabase> {
+    if std::env::var("CAIRN_TEST_DATABASE").as_deref() != Ok("postgres") {
+        return None;
+    }
+    use sea_orm::ConnectionTrait;
+    let server = std::env::var("CAIRN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let admin_url = format!("{server}/postgres");
+    let admin = sea_orm::Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {server} does not answer: {e}"));
+    let name = format!("cairn_test_{}", hex::encode(rand::random::<[u8; 6]>()));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    config.metadata = backend::config::MetadataBackend::Postgres(format!("{server}/{name}"));
+    Some(TestDatabase { admin_url, name })
 }
 
 impl TestServer {
     pub async fn start() -> TestServer {
         let data = tempfile::tempdir().unwrap();
         let mut config = Config::embedded(data.path().to_path_buf());
+        let database = test_database(&mut config).await;
         // Bind before serving, so the first request never races the start-up.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         config.bind = listener.local_addr().unwrap();
@@ -32,6 +85,7 @@ impl TestServer {
             base: format!("http://{}", config.bind),
             task,
             _data: data,
+            _database: database,
         }
     }
 
