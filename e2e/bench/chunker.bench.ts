@@ -76,11 +76,13 @@ test('chunking throughput in the browser', async ({ page }, testInfo) => {
   }
 
   const native = Number(process.env.BENCH_NATIVE_MBPS ?? 'NaN');
+  const portable = Number(process.env.BENCH_PORTABLE_MBPS ?? 'NaN');
   const line = (label: string, value: number, ratio: string) =>
     console.log(`  ${label.padEnd(44)} ${value.toFixed(0).padStart(6)} MB/s   ${ratio}`);
   console.log(`browser (Chromium, ${SIZE / MIB} MiB file on disk, hardwareConcurrency=${await page.evaluate(() => navigator.hardwareConcurrency)}):`);
   line('read ceiling (File.slice + arrayBuffer)', results['read'], '(baseline)');
   line('WASM chunk+hash, one worker', results['wasm-one'], `${(results['wasm-one'] / native).toFixed(2)}x native chunk+hash (target >= 0.5)`);
+  line('  (same figure)', results['wasm-one'], `${(results['wasm-one'] / portable).toFixed(2)}x the same portable code native`);
   line('full pipeline, WebCrypto hashing', results['pipeline-webcrypto'], `${(results['pipeline-webcrypto'] / results['read']).toFixed(2)}x read ceiling (target >= 0.8)`);
   line('full pipeline, WASM hashing', results['pipeline-wasm'], `${(results['pipeline-wasm'] / results['read']).toFixed(2)}x read ceiling`);
   line('(diagnosis) WASM boundary search alone', results['cut'], `${(results['cut'] / results['read']).toFixed(2)}x read ceiling`);

@@ -42,14 +42,53 @@ async function chunkWithWasm(file, params, report) {
   }
 }
 
+/**
+ * The pieces read so far that still hold bytes of unhashed chunks; gives a chunk's
+ * bytes as a view into its piece, copying only a chunk that straddles pieces.
+ */
+class PieceWindow {
+  constructor() {
+    this.pieces = []; // { start, bytes }, in stream order
+  }
+
+  add(start, bytes) {
+    this.pieces.push({ start, bytes });
+  }
+
+  bytesOf(offset, len) {
+    const end = offset + len;
+    const first = this.pieces.find((p) => p.start + p.bytes.length > offset);
+    if (first && first.start + first.bytes.length >= end) {
+      return first.bytes.subarray(offset - first.start, end - first.start);
+    }
+    const out = new Uint8Array(len);
+    for (const piece of this.pieces) {
+      const from = Math.max(offset, piece.start);
+      const to = Math.min(end, piece.start + piece.bytes.length);
+      if (from < to) out.set(piece.bytes.subarray(from - piece.start, to - piece.start), from - offset);
+    }
+    return out;
+  }
+
+  /** Forgets pieces that end before `offset`. */
+  dropBefore(offset) {
+    while (this.pieces.length > 0 && this.pieces[0].start + this.pieces[0].bytes.length <= offset) {
+      this.pieces.shift();
+    }
+  }
+}
+
 async function chunkWithWebCrypto(file, params, report) {
   const cutter = new Cutter(params.min_size, params.avg_size, params.max_size, params.normalization);
+  const window = new PieceWindow();
   const digests = [];
   const inFlight = [];
-  const hashPiece = (found, end) => {
-    const hashing = Promise.all(found.map((chunk) => crypto.subtle.digest('SHA-256', chunk.bytes)));
+  const hashChunks = (found, end) => {
+    const hashing = Promise.all(
+      found.map((chunk) => crypto.subtle.digest('SHA-256', window.bytesOf(chunk.offset, chunk.len))),
+    );
     const previous = inFlight.length > 0 ? inFlight[inFlight.length - 1] : Promise.resolve();
-    // Report in file order: each piece waits for the one before it.
+    // Report in file order: each batch waits for the one before it.
     inFlight.push(
       previous.then(async () => {
         const hashes = await hashing;
@@ -60,13 +99,22 @@ async function chunkWithWebCrypto(file, params, report) {
         );
       }),
     );
+    // WebCrypto copies its input when called, so bytes before the next unfinished
+    // chunk are no longer needed.
+    if (found.length > 0) {
+      const last = found[found.length - 1];
+      window.dropBefore(last.offset + last.len);
+    }
   };
   try {
+    let start = 0;
     for await (const piece of pieces(file)) {
-      hashPiece(cutter.push(piece.bytes), piece.end);
+      window.add(start, piece.bytes);
+      start = piece.end;
+      hashChunks(cutter.push(piece.bytes), piece.end);
       if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
     }
-    hashPiece(cutter.finish(), file.size);
+    hashChunks(cutter.finish(), file.size);
     while (inFlight.length > 0) await inFlight.shift();
   } finally {
     cutter.free();

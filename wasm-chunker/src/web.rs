@@ -1,6 +1,6 @@
 //! The JavaScript interface of the chunker, used by the browser's chunking Web Worker:
-//! `Chunker` finds boundaries and hashes in WASM; `Cutter` only finds boundaries and
-//! hands the chunk bytes back, for hashing with WebCrypto.
+//! `Chunker` finds boundaries and hashes in WASM; `Cutter` only finds boundaries, for
+//! callers that hash the bytes they hold with WebCrypto.
 //!
 //! It only converts between JavaScript values and [`crate::Chunker`]; it must never
 //! grow logic of its own, or the browser and the server could cut different chunks.
@@ -88,8 +88,8 @@ impl WebChunker {
 }
 
 /// A boundary finder for JavaScript: `push(bytes)` returns the chunks completed so far
-/// as an array of `{offset, len, bytes}`, `bytes` being a copy of the chunk for the
-/// caller to hash; `finish()` returns the rest.
+/// as an array of `{offset, len}`; the caller, which still holds the bytes it pushed,
+/// hashes them itself (with WebCrypto). `finish()` returns the rest.
 #[wasm_bindgen(js_name = Cutter)]
 pub struct WebCutter {
     inner: Option<Cutter>,
@@ -100,7 +100,6 @@ fn cut_chunk(out: &js_sys::Array) -> impl FnMut(u64, &[u8]) + '_ {
         let object = js_sys::Object::new();
         set(&object, "offset", &(offset as f64).into());
         set(&object, "len", &(bytes.len() as u32).into());
-        set(&object, "bytes", &js_sys::Uint8Array::from(bytes).into());
         out.push(&object);
     }
 }
