@@ -6,8 +6,8 @@
 //! takes the namespace (`UserId`) it works in and never reads outside it.
 
 use crate::domain::{
-    Commit, CommitOutcome, FileEntry, FileId, RelPath, UploadChunk, UploadId, UploadSession, User,
-    UserId, VersionChunk,
+    Change, Commit, CommitOutcome, FileEntry, FileId, RelPath, TrashedEntry, UploadChunk, UploadId,
+    UploadSession, User, UserId, VersionChunk, VersionInfo,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -26,6 +26,9 @@ pub enum StoreError {
     /// A file stands where a folder is needed.
     #[error("not a folder: {0}")]
     NotAFolder(String),
+    /// The operation does not make sense (e.g. moving a folder into itself).
+    #[error("invalid: {0}")]
+    Invalid(String),
     /// The storage itself failed (connection, IO, corruption).
     #[error("storage failure: {0}")]
     Backend(String),
@@ -147,6 +150,71 @@ pub trait MetadataStore: Send + Sync {
         file: &FileId,
         rev: u64,
     ) -> Result<Vec<VersionChunk>, StoreError>;
+
+    /// Moves a live entry (and so everything under it) to the trash.
+    async fn trash_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        now: i64,
+    ) -> Result<TrashedEntry, StoreError>;
+    /// The trashed entries, most recently deleted first.
+    async fn list_trash(&self, owner: &UserId) -> Result<Vec<TrashedEntry>, StoreError>;
+    /// Restores a trashed entry to its folder (to the root when that folder is gone),
+    /// under a free name; returns it and its path.
+    async fn restore_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        now: i64,
+    ) -> Result<(FileEntry, RelPath), StoreError>;
+    /// Renames or moves a live entry to `to`, creating missing parent folders.
+    async fn move_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        to: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError>;
+    /// Copies a live entry (a folder with everything in it) to `to`; files share the
+    /// original's chunks.
+    async fn copy_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        to: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError>;
+    /// A file's versions, newest first.
+    async fn list_versions(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+    ) -> Result<Vec<VersionInfo>, StoreError>;
+    /// Makes an old version current again, as a new version.
+    async fn restore_version(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        rev: u64,
+        now: i64,
+    ) -> Result<FileEntry, StoreError>;
+    /// Live entries whose name contains `query`, ignoring case, at most `limit`.
+    async fn search(
+        &self,
+        owner: &UserId,
+        query: &str,
+        limit: u64,
+    ) -> Result<Vec<FileEntry>, StoreError>;
+    /// Journal entries after position `after`, oldest first, at most `limit`.
+    async fn changes_since(
+        &self,
+        owner: &UserId,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<Change>, StoreError>;
+    /// The newest journal position of a user (0 when empty).
+    async fn latest_change(&self, owner: &UserId) -> Result<i64, StoreError>;
 }
 
 /// Content-addressed chunk bytes.

@@ -1,7 +1,9 @@
 //! Browsing and reading files: listings, metadata, content, new folders.
 
 use super::{now_ms, Core};
-use crate::domain::{Error, FileEntry, FileId, RelPath, User, VersionChunk};
+use crate::domain::{
+    Change, Error, FileEntry, FileId, RelPath, TrashedEntry, User, VersionChunk, VersionInfo,
+};
 use crate::ports::StoreError;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
@@ -118,5 +120,151 @@ impl Core {
             })
             .buffered(2)
             .boxed()
+    }
+}
+
+/// A page of the change journal.
+#[derive(Debug, Clone)]
+pub struct DeltaPage {
+    /// Changes after the cursor, oldest first.
+    pub changes: Vec<Change>,
+    /// The position to continue from.
+    pub cursor: i64,
+    /// Whether more changes follow.
+    pub has_more: bool,
+    /// Whether the given cursor was unusable, so the client must re-list.
+    pub reset: bool,
+}
+
+/// The most results a search returns.
+const SEARCH_LIMIT: u64 = 200;
+/// The most changes one delta page holds.
+const DELTA_PAGE: u64 = 1000;
+
+impl Core {
+    /// Moves a file or folder to the trash.
+    pub async fn delete(&self, user: &User, id: &FileId) -> Result<TrashedEntry, Error> {
+        Ok(self.meta.trash_entry(&user.id, id, now_ms()).await?)
+    }
+
+    /// The trash.
+    pub async fn trash(&self, user: &User) -> Result<Vec<TrashedEntry>, Error> {
+        Ok(self.meta.list_trash(&user.id).await?)
+    }
+
+    /// Restores a trashed entry.
+    pub async fn restore_trashed(
+        &self,
+        user: &User,
+        id: &FileId,
+    ) -> Result<(FileEntry, RelPath), Error> {
+        Ok(self.meta.restore_entry(&user.id, id, now_ms()).await?)
+    }
+
+    /// Renames or moves an entry.
+    pub async fn move_to(
+        &self,
+        user: &User,
+        id: &FileId,
+        to: &RelPath,
+    ) -> Result<(FileEntry, RelPath), Error> {
+        let entry = self.meta.move_entry(&user.id, id, to, now_ms()).await?;
+        Ok((entry, to.clone()))
+    }
+
+    /// Copies an entry; file contents are shared, not duplicated.
+    pub async fn copy_to(
+        &self,
+        user: &User,
+        id: &FileId,
+        to: &RelPath,
+    ) -> Result<(FileEntry, RelPath), Error> {
+        let entry = self.meta.copy_entry(&user.id, id, to, now_ms()).await?;
+        Ok((entry, to.clone()))
+    }
+
+    /// A file's history, newest first.
+    pub async fn versions(&self, user: &User, id: &FileId) -> Result<Vec<VersionInfo>, Error> {
+        Ok(self.meta.list_versions(&user.id, id).await?)
+    }
+
+    /// The content of one version, with that version's size and hash.
+    pub async fn version_content(
+        &self,
+        user: &User,
+        id: &FileId,
+        rev: u64,
+    ) -> Result<(FileContent, VersionInfo), Error> {
+        let versions = self.meta.list_versions(&user.id, id).await?;
+        let version = versions
+            .into_iter()
+            .find(|v| v.rev == rev)
+            .ok_or_else(|| Error::NotFound(format!("revision {rev} of file {id}")))?;
+        let entry = self
+            .meta
+            .entry_by_id(&user.id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("file {id}")))?;
+        let chunks = self.meta.version_chunks(&user.id, id, rev).await?;
+        Ok((FileContent { entry, chunks }, version))
+    }
+
+    /// Makes an old version current again, as a new version.
+    pub async fn restore_version(
+        &self,
+        user: &User,
+        id: &FileId,
+        rev: u64,
+    ) -> Result<(FileEntry, RelPath), Error> {
+        let entry = self
+            .meta
+            .restore_version(&user.id, id, rev, now_ms())
+            .await?;
+        let path = self.meta.entry_path(&user.id, id).await?;
+        Ok((entry, path))
+    }
+
+    /// Live entries whose name contains `query`, ignoring case.
+    pub async fn search(
+        &self,
+        user: &User,
+        query: &str,
+    ) -> Result<Vec<(FileEntry, RelPath)>, Error> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Err(Error::BadRequest(
+                "the search is empty; type part of a name".into(),
+            ));
+        }
+        let found = self.meta.search(&user.id, query, SEARCH_LIMIT).await?;
+        let mut res = Vec::with_capacity(found.len());
+        for entry in found {
+            let path = self.meta.entry_path(&user.id, &entry.id).await?;
+            res.push((entry, path));
+        }
+        Ok(res)
+    }
+
+    /// The changes after `cursor` (from the beginning when `None`).
+    pub async fn delta(&self, user: &User, cursor: Option<i64>) -> Result<DeltaPage, Error> {
+        let latest = self.meta.latest_change(&user.id).await?;
+        let after = cursor.unwrap_or(0);
+        if after < 0 || after > latest {
+            // A cursor from the future, or another server's: start over.
+            return Ok(DeltaPage {
+                changes: Vec::new(),
+                cursor: latest,
+                has_more: false,
+                reset: true,
+            });
+        }
+        let changes = self.meta.changes_since(&user.id, after, DELTA_PAGE).await?;
+        let cursor = changes.last().map_or(after, |c| c.seq);
+        Ok(DeltaPage {
+            has_more: cursor < latest,
+            changes,
+            cursor,
+            reset: false,
+        })
     }
 }

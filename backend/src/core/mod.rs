@@ -10,7 +10,7 @@ mod uploads;
 
 pub use uploads::{InitRequest, UploadState};
 
-pub use files::FileContent;
+pub use files::{DeltaPage, FileContent};
 
 use crate::domain::Error;
 use crate::ports::{BlobStore, MetadataStore, StoreError};
@@ -84,6 +84,7 @@ impl From<StoreError> for Error {
             StoreError::AlreadyExists(what) => Error::AlreadyExists(what),
             StoreError::NotFound(what) => Error::NotFound(what),
             StoreError::NotAFolder(what) => Error::NotAFolder(what),
+            StoreError::Invalid(why) => Error::BadRequest(why),
             StoreError::Backend(cause) => Error::Internal(cause),
         }
     }

@@ -127,3 +127,92 @@ pub enum CommitOutcome {
         current: FileEntry,
     },
 }
+
+/// What happened to an entry, as the change journal records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeAction {
+    /// A new file or folder (created, uploaded, copied, restored from trash).
+    Added,
+    /// A new version of a file.
+    Modified,
+    /// Renamed or moved; `old_path` says from where.
+    Moved,
+    /// Moved to the trash.
+    Deleted,
+}
+
+impl ChangeAction {
+    /// The stable lowercase name used in storage and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::Added => "added",
+            ChangeAction::Modified => "modified",
+            ChangeAction::Moved => "moved",
+            ChangeAction::Deleted => "deleted",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<ChangeAction> {
+        Some(match name {
+            "added" => ChangeAction::Added,
+            "modified" => ChangeAction::Modified,
+            "moved" => ChangeAction::Moved,
+            "deleted" => ChangeAction::Deleted,
+            _ => return None,
+        })
+    }
+}
+
+/// One row of a user's change journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Position in the journal; cursors point here.
+    pub seq: i64,
+    /// The entry that changed.
+    pub file_id: FileId,
+    /// What happened.
+    pub action: ChangeAction,
+    /// The entry's path after the change (before it, for a deletion).
+    pub path: String,
+    /// For a move, the path before it.
+    pub old_path: Option<String>,
+    /// Whether the entry is a folder.
+    pub is_folder: bool,
+    /// The file's revision after the change.
+    pub rev: u64,
+    /// The file's size after the change.
+    pub size: u64,
+    /// Who made the change.
+    pub actor: UserId,
+    /// The device it came from, if known.
+    pub device: Option<String>,
+    /// When, Unix milliseconds.
+    pub at: i64,
+}
+
+/// One version in a file's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionInfo {
+    /// The revision number, from 1.
+    pub rev: u64,
+    /// Size of that version.
+    pub size: u64,
+    /// Its content hash, hex.
+    pub content_hash: String,
+    /// When it was committed, Unix milliseconds.
+    pub created_at: i64,
+    /// The device it came from, if known.
+    pub device: Option<String>,
+}
+
+/// A trashed entry and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrashedEntry {
+    /// The entry.
+    pub entry: FileEntry,
+    /// Its path when it was deleted.
+    pub path: String,
+    /// When it was deleted, Unix milliseconds.
+    pub deleted_at: i64,
+}

@@ -197,10 +197,29 @@ pub async fn files_content(
         .core
         .file_content(&user, &FileId::from_string(file_id))
         .await?;
-    let etag = format!(
-        "\"{}\"",
-        content.entry.content_hash.clone().unwrap_or_default()
-    );
+    let etag = content.entry.content_hash.clone().unwrap_or_default();
+    let (name, size) = (content.entry.name.clone(), content.entry.size);
+    Ok(serve_content(
+        &state,
+        &headers,
+        content.chunks,
+        &name,
+        size,
+        &etag,
+    ))
+}
+
+/// Answers a content request: whole or one `Range`, `If-None-Match` against the
+/// content hash, `Content-Disposition: attachment`.
+pub fn serve_content(
+    state: &AppState,
+    headers: &HeaderMap,
+    chunks: Vec<crate::domain::VersionChunk>,
+    name: &str,
+    size: u64,
+    content_hash: &str,
+) -> Response {
+    let etag = format!("\"{content_hash}\"");
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -208,7 +227,6 @@ pub async fn files_content(
             tags.split(',')
                 .any(|tag| tag.trim() == etag || tag.trim() == "*")
         });
-    let size = content.entry.size;
     let range = parse_range(
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
         size,
@@ -228,7 +246,7 @@ pub async fn files_content(
         };
         let stream = state
             .core
-            .stream_range(content.chunks, start, end)
+            .stream_range(chunks, start, end)
             .map_err(|e| std::io::Error::other(e.to_string()));
         let mut response = Response::new(Body::from_stream(stream));
         *response.status_mut() = status;
@@ -244,7 +262,7 @@ pub async fn files_content(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/octet-stream"),
         );
-        if let Ok(value) = HeaderValue::from_str(&attachment(&content.entry.name)) {
+        if let Ok(value) = HeaderValue::from_str(&attachment(name)) {
             response_headers.insert(header::CONTENT_DISPOSITION, value);
         }
         response
@@ -256,7 +274,7 @@ pub async fn files_content(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
-    Ok(response)
+    response
 }
 
 /// `POST /folders`.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod pages;
 mod range;
+mod tree;
 
 use crate::core::Core;
 use axum::extract::{DefaultBodyLimit, FromRef};
@@ -43,7 +44,25 @@ fn api_router() -> Router<AppState> {
         .route("/auth/logout", post(api::auth_logout))
         .route("/me", get(api::me))
         .route("/files", get(api::files_list))
-        .route("/files/{file_id}", get(api::files_get))
+        .route(
+            "/files/{file_id}",
+            get(api::files_get).delete(tree::files_delete),
+        )
+        .route("/files/{file_id}/move", post(tree::files_move))
+        .route("/files/{file_id}/copy", post(tree::files_copy))
+        .route("/files/{file_id}/versions", get(tree::versions_list))
+        .route(
+            "/files/{file_id}/versions/{rev}/content",
+            get(tree::versions_content),
+        )
+        .route(
+            "/files/{file_id}/versions/{rev}/restore",
+            post(tree::versions_restore),
+        )
+        .route("/trash", get(tree::trash_list))
+        .route("/trash/{file_id}/restore", post(tree::trash_restore))
+        .route("/search", get(tree::search))
+        .route("/sync/delta", get(tree::sync_delta))
         .route("/files/{file_id}/content", get(api::files_content))
         .route("/folders", post(api::folders_create))
         .route("/files/upload/init", post(api::upload_init))

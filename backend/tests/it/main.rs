@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod downloads;
+mod organise;
 mod support;
 mod upload_flow;

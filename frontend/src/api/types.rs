@@ -221,3 +221,84 @@ pub struct UploadCommitted {
     /// True when the upload was saved as a conflicted copy.
     pub conflict: bool,
 }
+
+/// `POST /api/v1/files/{id}/move` and `POST /api/v1/files/{id}/copy`: where to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathRequest {
+    /// The new path, e.g. `/Archive/report.pdf`; missing folders are created.
+    pub path: String,
+}
+
+/// An entry in the trash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashEntry {
+    /// The entry, with the path it had when it was deleted.
+    pub file: FileMeta,
+    /// When it was deleted, Unix milliseconds.
+    pub deleted_at: i64,
+}
+
+/// `GET /api/v1/trash`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashListing {
+    /// Trashed entries, most recently deleted first.
+    pub entries: Vec<TrashEntry>,
+}
+
+/// One version of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionMeta {
+    /// Revision number, from 1.
+    pub rev: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Content hash, hex.
+    pub content_hash: String,
+    /// When it was committed, Unix milliseconds.
+    pub created_at: i64,
+    /// The device it came from, if known.
+    pub device: Option<String>,
+}
+
+/// `GET /api/v1/files/{id}/versions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionList {
+    /// Versions, newest first.
+    pub versions: Vec<VersionMeta>,
+}
+
+/// `GET /api/v1/search?q=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Matching live entries, by name.
+    pub entries: Vec<FileMeta>,
+}
+
+/// One change in `GET /api/v1/sync/delta`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeltaEntry {
+    /// The entry's path after the change (before it, for `deleted`).
+    pub path: String,
+    /// `added`, `modified`, `moved` or `deleted`.
+    pub action: String,
+    /// For `moved`, the path before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    /// The entry as the change left it.
+    pub file: FileMeta,
+}
+
+/// `GET /api/v1/sync/delta?cursor=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta {
+    /// Changes after the cursor, oldest first.
+    pub entries: Vec<DeltaEntry>,
+    /// Where to continue from.
+    pub cursor: String,
+    /// Whether more changes wait after this page.
+    pub has_more: bool,
+    /// The cursor was not understood or is too old: list the tree again, then
+    /// continue from `cursor`.
+    #[serde(default)]
+    pub reset: bool,
+}

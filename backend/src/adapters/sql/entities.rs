@@ -156,3 +156,26 @@ pub mod upload_chunks {
     }
     no_relations!();
 }
+
+pub mod journal {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "journal")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        pub owner_id: String,
+        pub file_id: String,
+        pub action: String,
+        pub path: String,
+        pub old_path: Option<String>,
+        pub is_folder: bool,
+        pub rev: i64,
+        pub size: i64,
+        pub actor: String,
+        pub device: Option<String>,
+        pub created_at: i64,
+    }
+    no_relations!();
+}

@@ -4,15 +4,18 @@
 //! transaction (or one statement) and is scoped to one namespace (`owner_id`).
 
 mod entities;
+mod tree;
 
 use crate::domain::{
-    conflict_copy_name, utc_date, Commit, CommitOutcome, ConflictPolicy, FileEntry, FileId,
-    RelPath, UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk,
+    conflict_copy_name, utc_date, Change, ChangeAction, Commit, CommitOutcome, ConflictPolicy,
+    FileEntry, FileId, RelPath, TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId,
+    VersionChunk, VersionInfo,
 };
 use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind};
 use async_trait::async_trait;
 use entities::{
-    auth_tokens, chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
+    auth_tokens, chunks, file_versions, files, journal, upload_chunks, uploads, users,
+    version_chunks,
 };
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -26,7 +29,7 @@ use wasm_chunker::ChunkId;
 /// How long an unreferenced chunk is kept before garbage collection may remove it.
 const CHUNK_GRACE_MS: i64 = 24 * 3600 * 1000;
 /// Rows per multi-row statement, well under SQLite's and PostgreSQL's parameter limits.
-const BATCH_ROWS: usize = 500;
+pub(super) const BATCH_ROWS: usize = 500;
 
 /// The metadata store on a SQL database.
 pub struct SqlMetadataStore {
@@ -190,11 +193,133 @@ impl SqlMetadataStore {
                         .exec_without_returning(db)
                         .await
                         .map_err(backend)?;
+                    Self::journal(
+                        db,
+                        owner,
+                        &folder,
+                        ChangeAction::Added,
+                        &so_far,
+                        None,
+                        None,
+                        now,
+                    )
+                    .await?;
                     folder
                 }
             };
         }
         Ok(current)
+    }
+
+    /// Whether every folder above `entry` is live, so the entry is reachable from the
+    /// root; an entry inside a trashed folder is in the trash with it.
+    async fn ancestors_live<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        entry: &files::Model,
+    ) -> Result<bool, StoreError> {
+        let mut parent = entry.parent_id.clone();
+        while let Some(id) = parent {
+            let Some(folder) = files::Entity::find_by_id(id.as_str())
+                .filter(files::Column::OwnerId.eq(owner.as_str()))
+                .one(db)
+                .await
+                .map_err(backend)?
+            else {
+                return Ok(false);
+            };
+            if folder.deleted_at.is_some() {
+                return Ok(false);
+            }
+            parent = folder.parent_id;
+        }
+        Ok(true)
+    }
+
+    /// A live entry by id: not trashed, and not inside a trashed folder.
+    async fn live_by_id<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        id: &FileId,
+    ) -> Result<Option<files::Model>, StoreError> {
+        let Some(entry) = files::Entity::find_by_id(id.as_str())
+            .filter(files::Column::OwnerId.eq(owner.as_str()))
+            .filter(files::Column::DeletedAt.is_null())
+            .one(db)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        Ok(if Self::ancestors_live(db, owner, &entry).await? {
+            Some(entry)
+        } else {
+            None
+        })
+    }
+
+    /// The path of an entry, walking up its parents (trashed or not).
+    async fn path_of<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        id: &str,
+    ) -> Result<RelPath, StoreError> {
+        let mut names = Vec::new();
+        let mut current = id.to_string();
+        loop {
+            let entry = files::Entity::find_by_id(current.as_str())
+                .filter(files::Column::OwnerId.eq(owner.as_str()))
+                .one(db)
+                .await
+                .map_err(backend)?
+                .ok_or_else(|| StoreError::NotFound(format!("file {current}")))?;
+            match entry.parent_id {
+                None => break,
+                Some(parent) => {
+                    names.push(entry.name);
+                    current = parent;
+                }
+            }
+        }
+        let mut path = RelPath::root();
+        for name in names.iter().rev() {
+            path = path
+                .join(name)
+                .map_err(|e| StoreError::Backend(format!("corrupt name in tree: {e}")))?;
+        }
+        Ok(path)
+    }
+
+    /// Appends one change to the owner's journal, inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn journal<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        entry: &files::Model,
+        action: ChangeAction,
+        path: &RelPath,
+        old_path: Option<&RelPath>,
+        device: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        journal::Entity::insert(journal::ActiveModel {
+            owner_id: Set(owner.to_string()),
+            file_id: Set(entry.id.clone()),
+            action: Set(action.as_str().to_string()),
+            path: Set(path.to_string()),
+            old_path: Set(old_path.map(RelPath::to_string)),
+            is_folder: Set(entry.is_folder),
+            rev: Set(entry.current_rev),
+            size: Set(entry.size),
+            actor: Set(owner.to_string()),
+            device: Set(device.map(str::to_string)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 
     /// A name for a conflicted copy that no live entry in `parent` uses yet.
@@ -323,40 +448,11 @@ impl MetadataStore for SqlMetadataStore {
         owner: &UserId,
         id: &FileId,
     ) -> Result<Option<FileEntry>, StoreError> {
-        Ok(files::Entity::find_by_id(id.as_str())
-            .filter(files::Column::OwnerId.eq(owner.as_str()))
-            .filter(files::Column::DeletedAt.is_null())
-            .one(&self.db)
-            .await
-            .map_err(backend)?
-            .map(entry_from))
+        Ok(Self::live_by_id(&self.db, owner, id).await?.map(entry_from))
     }
 
     async fn entry_path(&self, owner: &UserId, id: &FileId) -> Result<RelPath, StoreError> {
-        let mut names = Vec::new();
-        let mut current = id.to_string();
-        loop {
-            let entry = files::Entity::find_by_id(current.as_str())
-                .filter(files::Column::OwnerId.eq(owner.as_str()))
-                .one(&self.db)
-                .await
-                .map_err(backend)?
-                .ok_or_else(|| StoreError::NotFound(format!("file {current}")))?;
-            match entry.parent_id {
-                None => break,
-                Some(parent) => {
-                    names.push(entry.name);
-                    current = parent;
-                }
-            }
-        }
-        let mut path = RelPath::root();
-        for name in names.iter().rev() {
-            path = path
-                .join(name)
-                .map_err(|e| StoreError::Backend(format!("corrupt name in tree: {e}")))?;
-        }
-        Ok(path)
+        Self::path_of(&self.db, owner, id.as_str()).await
     }
 
     async fn list_children(
@@ -679,6 +775,25 @@ impl MetadataStore for SqlMetadataStore {
             .exec(&txn)
             .await
             .map_err(backend)?;
+        let file_path = parent_path
+            .join(&updated.name)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let action = if is_new {
+            ChangeAction::Added
+        } else {
+            ChangeAction::Modified
+        };
+        Self::journal(
+            &txn,
+            owner,
+            &updated,
+            action,
+            &file_path,
+            None,
+            upload.device.as_deref(),
+            commit.now,
+        )
+        .await?;
         delete_upload(&txn, owner, &upload.id).await?;
         txn.commit().await.map_err(backend)?;
 
@@ -713,6 +828,88 @@ impl MetadataStore for SqlMetadataStore {
                 })
             })
             .collect()
+    }
+
+    async fn trash_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        now: i64,
+    ) -> Result<TrashedEntry, StoreError> {
+        tree::trash_entry(&self.db, owner, id, now).await
+    }
+
+    async fn list_trash(&self, owner: &UserId) -> Result<Vec<TrashedEntry>, StoreError> {
+        tree::list_trash(&self.db, owner).await
+    }
+
+    async fn restore_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        now: i64,
+    ) -> Result<(FileEntry, RelPath), StoreError> {
+        tree::restore_entry(&self.db, owner, id, now).await
+    }
+
+    async fn move_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        to: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError> {
+        tree::move_entry(&self.db, owner, id, to, now).await
+    }
+
+    async fn copy_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        to: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError> {
+        tree::copy_entry(&self.db, owner, id, to, now).await
+    }
+
+    async fn list_versions(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+    ) -> Result<Vec<VersionInfo>, StoreError> {
+        tree::list_versions(&self.db, owner, id).await
+    }
+
+    async fn restore_version(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        rev: u64,
+        now: i64,
+    ) -> Result<FileEntry, StoreError> {
+        tree::restore_version(&self.db, owner, id, rev, now).await
+    }
+
+    async fn search(
+        &self,
+        owner: &UserId,
+        query: &str,
+        limit: u64,
+    ) -> Result<Vec<FileEntry>, StoreError> {
+        tree::search(&self.db, owner, query, limit).await
+    }
+
+    async fn changes_since(
+        &self,
+        owner: &UserId,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<Change>, StoreError> {
+        tree::changes_since(&self.db, owner, after, limit).await
+    }
+
+    async fn latest_change(&self, owner: &UserId) -> Result<i64, StoreError> {
+        tree::latest_change(&self.db, owner).await
     }
 }
 

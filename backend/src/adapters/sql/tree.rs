@@ -1,0 +1,618 @@
+//! Operations on the file tree: trash and restore, move and rename, copy, versions,
+//! search, and reading the journal. Each runs in one transaction that also appends
+//! its changes to the journal.
+
+use super::entities::{chunks, file_versions, files, journal, users, version_chunks};
+use super::{backend, entry_from, to_i64, to_u64, SqlMetadataStore, BATCH_ROWS};
+use crate::domain::{
+    Change, ChangeAction, FileEntry, FileId, RelPath, TrashedEntry, UserId, VersionInfo,
+};
+use crate::ports::StoreError;
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
+
+type Store = SqlMetadataStore;
+
+fn path_error(e: crate::domain::PathError) -> StoreError {
+    StoreError::Backend(format!("corrupt path: {e}"))
+}
+
+async fn live_entry<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    id: &FileId,
+) -> Result<files::Model, StoreError> {
+    Store::live_by_id(db, owner, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("file {id}")))
+}
+
+/// Whether `id` is a live entry reachable from the root (no trashed ancestor).
+async fn reachable<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    id: &str,
+) -> Result<bool, StoreError> {
+    Ok(
+        Store::live_by_id(db, owner, &FileId::from_string(id.to_string()))
+            .await?
+            .is_some(),
+    )
+}
+
+/// A name for `name` that no live entry in `parent` uses: `name`, else
+/// `stem (suffix).ext`, `stem (suffix 2).ext`, …
+async fn free_name<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    parent: &FileId,
+    name: &str,
+    suffix: &str,
+) -> Result<String, StoreError> {
+    if Store::live_child(db, owner, parent, name).await?.is_none() {
+        return Ok(name.to_string());
+    }
+    let (stem, ext) = match name.rfind('.').filter(|&dot| dot > 0) {
+        Some(dot) => (&name[..dot], &name[dot..]),
+        None => (name, ""),
+    };
+    for n in 1.. {
+        let candidate = if n == 1 {
+            format!("{stem} ({suffix}){ext}")
+        } else {
+            format!("{stem} ({suffix} {n}){ext}")
+        };
+        if Store::live_child(db, owner, parent, &candidate)
+            .await?
+            .is_none()
+        {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("the loop above returns")
+}
+
+pub async fn trash_entry(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    id: &FileId,
+    now: i64,
+) -> Result<TrashedEntry, StoreError> {
+    let txn = db.begin().await.map_err(backend)?;
+    let entry = live_entry(&txn, owner, id).await?;
+    if entry.parent_id.is_none() {
+        return Err(StoreError::Invalid(
+            "the root folder cannot be deleted".into(),
+        ));
+    }
+    let path = Store::path_of(&txn, owner, &entry.id).await?;
+    files::Entity::update(files::ActiveModel {
+        id: Set(entry.id.clone()),
+        deleted_at: Set(Some(now)),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(backend)?;
+    Store::journal(
+        &txn,
+        owner,
+        &entry,
+        ChangeAction::Deleted,
+        &path,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(backend)?;
+    Ok(TrashedEntry {
+        entry: entry_from(entry),
+        path: path.to_string(),
+        deleted_at: now,
+    })
+}
+
+pub async fn list_trash(
+    db: &DatabaseConnection,
+    owner: &UserId,
+) -> Result<Vec<TrashedEntry>, StoreError> {
+    let rows = files::Entity::find()
+        .filter(files::Column::OwnerId.eq(owner.as_str()))
+        .filter(files::Column::DeletedAt.is_not_null())
+        .order_by_desc(files::Column::DeletedAt)
+        .limit(1000)
+        .all(db)
+        .await
+        .map_err(backend)?;
+    let mut res = Vec::with_capacity(rows.len());
+    for row in rows {
+        let path = Store::path_of(db, owner, &row.id).await?;
+        let deleted_at = row.deleted_at.unwrap_or_default();
+        res.push(TrashedEntry {
+            entry: entry_from(row),
+            path: path.to_string(),
+            deleted_at,
+        });
+    }
+    Ok(res)
+}
+
+pub async fn restore_entry(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    id: &FileId,
+    now: i64,
+) -> Result<(FileEntry, RelPath), StoreError> {
+    let txn = db.begin().await.map_err(backend)?;
+    let entry = files::Entity::find_by_id(id.as_str())
+        .filter(files::Column::OwnerId.eq(owner.as_str()))
+        .filter(files::Column::DeletedAt.is_not_null())
+        .one(&txn)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(format!("trashed file {id}")))?;
+    // Back to its folder when that folder is still there, else to the root.
+    let parent = match &entry.parent_id {
+        Some(parent) if reachable(&txn, owner, parent).await? => {
+            FileId::from_string(parent.clone())
+        }
+        _ => Store::root_of(&txn, owner).await?,
+    };
+    let name = free_name(&txn, owner, &parent, &entry.name, "restored").await?;
+    files::Entity::update(files::ActiveModel {
+        id: Set(entry.id.clone()),
+        parent_id: Set(Some(parent.to_string())),
+        name: Set(name.clone()),
+        deleted_at: Set(None),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(backend)?;
+    let restored = files::Model {
+        parent_id: Some(parent.to_string()),
+        name,
+        deleted_at: None,
+        ..entry
+    };
+    let path = Store::path_of(&txn, owner, &restored.id).await?;
+    Store::journal(
+        &txn,
+        owner,
+        &restored,
+        ChangeAction::Added,
+        &path,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(backend)?;
+    Ok((entry_from(restored), path))
+}
+
+pub async fn move_entry(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    id: &FileId,
+    to: &RelPath,
+    now: i64,
+) -> Result<FileEntry, StoreError> {
+    let (Some(to_parent), Some(to_name)) = (to.parent(), to.name()) else {
+        return Err(StoreError::Invalid(
+            "nothing can be moved to / itself; give a path inside a folder".into(),
+        ));
+    };
+    let txn = db.begin().await.map_err(backend)?;
+    let entry = live_entry(&txn, owner, id).await?;
+    if entry.parent_id.is_none() {
+        return Err(StoreError::Invalid(
+            "the root folder cannot be moved".into(),
+        ));
+    }
+    let old_path = Store::path_of(&txn, owner, &entry.id).await?;
+    if &old_path == to {
+        return Ok(entry_from(entry));
+    }
+    if entry.is_folder && to.segments().starts_with(old_path.segments()) {
+        return Err(StoreError::Invalid(format!(
+            "cannot move folder {old_path} into itself ({to})"
+        )));
+    }
+    let parent = Store::mkdirs(&txn, owner, &to_parent, now).await?;
+    let parent_id = FileId::from_string(parent.id.clone());
+    if let Some(existing) = Store::live_child(&txn, owner, &parent_id, to_name).await? {
+        if existing.id != entry.id {
+            return Err(StoreError::AlreadyExists(to.to_string()));
+        }
+    }
+    files::Entity::update(files::ActiveModel {
+        id: Set(entry.id.clone()),
+        parent_id: Set(Some(parent.id.clone())),
+        name: Set(to_name.to_string()),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(backend)?;
+    let moved = files::Model {
+        parent_id: Some(parent.id),
+        name: to_name.to_string(),
+        ..entry
+    };
+    Store::journal(
+        &txn,
+        owner,
+        &moved,
+        ChangeAction::Moved,
+        to,
+        Some(&old_path),
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(backend)?;
+    Ok(entry_from(moved))
+}
+
+/// Adds `count` references to each chunk of the given hashes.
+async fn reference_chunks<C: ConnectionTrait>(
+    db: &C,
+    references: HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    for (hash, count) in references {
+        chunks::Entity::update_many()
+            .col_expr(
+                chunks::Column::Refcount,
+                Expr::col(chunks::Column::Refcount).add(count),
+            )
+            .col_expr(
+                chunks::Column::DeleteAfter,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(chunks::Column::Hash.eq(hash))
+            .exec(db)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Gives `to_file` revision `to_rev` the chunk list of `from_file`'s `from_rev`.
+async fn copy_chunk_list<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    from_file: &str,
+    from_rev: i64,
+    to_file: &str,
+    to_rev: i64,
+) -> Result<(), StoreError> {
+    let rows = version_chunks::Entity::find()
+        .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
+        .filter(version_chunks::Column::FileId.eq(from_file))
+        .filter(version_chunks::Column::Rev.eq(from_rev))
+        .all(db)
+        .await
+        .map_err(backend)?;
+    let mut references: HashMap<String, i64> = HashMap::new();
+    let copies: Vec<version_chunks::ActiveModel> = rows
+        .into_iter()
+        .map(|row| {
+            *references.entry(row.chunk_hash.clone()).or_default() += 1;
+            version_chunks::ActiveModel {
+                file_id: Set(to_file.to_string()),
+                rev: Set(to_rev),
+                idx: Set(row.idx),
+                owner_id: Set(row.owner_id),
+                chunk_hash: Set(row.chunk_hash),
+                offset: Set(row.offset),
+                size: Set(row.size),
+            }
+        })
+        .collect();
+    for batch in copies.chunks(BATCH_ROWS) {
+        version_chunks::Entity::insert_many(batch.to_vec())
+            .exec_without_returning(db)
+            .await
+            .map_err(backend)?;
+    }
+    reference_chunks(db, references).await
+}
+
+async fn add_usage<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    delta: i64,
+) -> Result<(), StoreError> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::UsedBytes,
+            Expr::col(users::Column::UsedBytes).add(delta),
+        )
+        .filter(users::Column::Id.eq(owner.as_str()))
+        .exec(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+pub async fn copy_entry(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    id: &FileId,
+    to: &RelPath,
+    now: i64,
+) -> Result<FileEntry, StoreError> {
+    let (Some(to_parent), Some(to_name)) = (to.parent(), to.name()) else {
+        return Err(StoreError::Invalid(
+            "give a path inside a folder to copy to".into(),
+        ));
+    };
+    let txn = db.begin().await.map_err(backend)?;
+    let source = live_entry(&txn, owner, id).await?;
+    let source_path = Store::path_of(&txn, owner, &source.id).await?;
+    if source.is_folder && to.segments().starts_with(source_path.segments()) {
+        return Err(StoreError::Invalid(format!(
+            "cannot copy folder {source_path} into itself ({to})"
+        )));
+    }
+    let parent = Store::mkdirs(&txn, owner, &to_parent, now).await?;
+    if Store::live_child(
+        &txn,
+        owner,
+        &FileId::from_string(parent.id.clone()),
+        to_name,
+    )
+    .await?
+    .is_some()
+    {
+        return Err(StoreError::AlreadyExists(to.to_string()));
+    }
+
+    // Depth-first over the source tree: (source entry, new parent id, new path).
+    let mut pending = vec![(source, parent.id.clone(), to.clone())];
+    let mut top = None;
+    while let Some((original, new_parent, new_path)) = pending.pop() {
+        let copy = files::Model {
+            id: FileId::generate().to_string(),
+            parent_id: Some(new_parent),
+            name: new_path.name().unwrap_or_default().to_string(),
+            current_rev: if original.is_folder { 0 } else { 1 },
+            created_at: now,
+            modified_at: now,
+            deleted_at: None,
+            ..original.clone()
+        };
+        files::Entity::insert(files::ActiveModel::from(copy.clone()))
+            .exec_without_returning(&txn)
+            .await
+            .map_err(backend)?;
+        if original.is_folder {
+            let children = files::Entity::find()
+                .filter(files::Column::OwnerId.eq(owner.as_str()))
+                .filter(files::Column::ParentId.eq(original.id.as_str()))
+                .filter(files::Column::DeletedAt.is_null())
+                .all(&txn)
+                .await
+                .map_err(backend)?;
+            for child in children {
+                let child_path = new_path.join(&child.name).map_err(path_error)?;
+                pending.push((child, copy.id.clone(), child_path));
+            }
+        } else {
+            file_versions::Entity::insert(file_versions::ActiveModel {
+                file_id: Set(copy.id.clone()),
+                rev: Set(1),
+                size: Set(copy.size),
+                content_hash: Set(copy.content_hash.clone().unwrap_or_default()),
+                created_at: Set(now),
+                created_by: Set(owner.to_string()),
+                device: Set(None),
+            })
+            .exec_without_returning(&txn)
+            .await
+            .map_err(backend)?;
+            copy_chunk_list(&txn, owner, &original.id, original.current_rev, &copy.id, 1).await?;
+            add_usage(&txn, owner, copy.size).await?;
+        }
+        Store::journal(
+            &txn,
+            owner,
+            &copy,
+            ChangeAction::Added,
+            &new_path,
+            None,
+            None,
+            now,
+        )
+        .await?;
+        top.get_or_insert(copy);
+    }
+    txn.commit().await.map_err(backend)?;
+    top.map(entry_from)
+        .ok_or_else(|| StoreError::Backend("copy created nothing".into()))
+}
+
+pub async fn list_versions(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    id: &FileId,
+) -> Result<Vec<VersionInfo>, StoreError> {
+    let entry = live_entry(db, owner, id).await?;
+    if entry.is_folder {
+        return Err(StoreError::Invalid(format!(
+            "{} is a folder; folders have no versions",
+            entry.name
+        )));
+    }
+    Ok(file_versions::Entity::find()
+        .filter(file_versions::Column::FileId.eq(entry.id.as_str()))
+        .order_by_desc(file_versions::Column::Rev)
+        .all(db)
+        .await
+        .map_err(backend)?
+        .into_iter()
+        .map(|v| VersionInfo {
+            rev: to_u64(v.rev),
+            size: to_u64(v.size),
+            content_hash: v.content_hash,
+            created_at: v.created_at,
+            device: v.device,
+        })
+        .collect())
+}
+
+pub async fn restore_version(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    id: &FileId,
+    rev: u64,
+    now: i64,
+) -> Result<FileEntry, StoreError> {
+    let txn = db.begin().await.map_err(backend)?;
+    let entry = live_entry(&txn, owner, id).await?;
+    let old = file_versions::Entity::find_by_id((entry.id.clone(), to_i64(rev)))
+        .one(&txn)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(format!("revision {rev} of {}", entry.name)))?;
+    if old.rev == entry.current_rev {
+        return Ok(entry_from(entry));
+    }
+    let new_rev = entry.current_rev + 1;
+    file_versions::Entity::insert(file_versions::ActiveModel {
+        file_id: Set(entry.id.clone()),
+        rev: Set(new_rev),
+        size: Set(old.size),
+        content_hash: Set(old.content_hash.clone()),
+        created_at: Set(now),
+        created_by: Set(owner.to_string()),
+        device: Set(None),
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(backend)?;
+    copy_chunk_list(&txn, owner, &entry.id, old.rev, &entry.id, new_rev).await?;
+    add_usage(&txn, owner, old.size - entry.size).await?;
+    files::Entity::update(files::ActiveModel {
+        id: Set(entry.id.clone()),
+        size: Set(old.size),
+        content_hash: Set(Some(old.content_hash.clone())),
+        current_rev: Set(new_rev),
+        modified_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(backend)?;
+    let restored = files::Model {
+        size: old.size,
+        content_hash: Some(old.content_hash),
+        current_rev: new_rev,
+        modified_at: now,
+        ..entry
+    };
+    let path = Store::path_of(&txn, owner, &restored.id).await?;
+    Store::journal(
+        &txn,
+        owner,
+        &restored,
+        ChangeAction::Modified,
+        &path,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(backend)?;
+    Ok(entry_from(restored))
+}
+
+pub async fn search(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<FileEntry>, StoreError> {
+    let mut pattern = String::from("%");
+    for c in query.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    let rows = files::Entity::find()
+        .filter(files::Column::OwnerId.eq(owner.as_str()))
+        .filter(files::Column::DeletedAt.is_null())
+        .filter(files::Column::ParentId.is_not_null())
+        .filter(
+            Expr::expr(Func::lower(Expr::col(files::Column::Name)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        )
+        .order_by_asc(files::Column::Name)
+        .limit(limit)
+        .all(db)
+        .await
+        .map_err(backend)?;
+    // Entries under a trashed folder are not live: keep only reachable ones.
+    let mut res = Vec::with_capacity(rows.len());
+    for row in rows {
+        if reachable(db, owner, &row.id).await? {
+            res.push(entry_from(row));
+        }
+    }
+    Ok(res)
+}
+
+pub async fn changes_since(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Change>, StoreError> {
+    let rows = journal::Entity::find()
+        .filter(journal::Column::OwnerId.eq(owner.as_str()))
+        .filter(journal::Column::Seq.gt(after))
+        .order_by_asc(journal::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await
+        .map_err(backend)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Change {
+                seq: row.seq,
+                file_id: FileId::from_string(row.file_id),
+                action: ChangeAction::parse(&row.action).ok_or_else(|| {
+                    StoreError::Backend(format!("unknown journal action {:?}", row.action))
+                })?,
+                path: row.path,
+                old_path: row.old_path,
+                is_folder: row.is_folder,
+                rev: to_u64(row.rev),
+                size: to_u64(row.size),
+                actor: UserId::from_string(row.actor),
+                device: row.device,
+                at: row.created_at,
+            })
+        })
+        .collect()
+}
+
+pub async fn latest_change(db: &DatabaseConnection, owner: &UserId) -> Result<i64, StoreError> {
+    let latest: Option<Option<i64>> = journal::Entity::find()
+        .select_only()
+        .column_as(journal::Column::Seq.max(), "latest")
+        .filter(journal::Column::OwnerId.eq(owner.as_str()))
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(backend)?;
+    Ok(latest.flatten().unwrap_or(0))
+}
