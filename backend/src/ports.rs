@@ -82,6 +82,13 @@ pub trait MetadataStore: Send + Sync {
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError>;
     /// Removes a credential.
     async fn delete_token(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// A user's API tokens, newest first: (token hash, label, created at).
+    async fn list_api_tokens(
+        &self,
+        user: &UserId,
+    ) -> Result<Vec<(String, String, i64)>, StoreError>;
+    /// Revokes one of a user's API tokens; false when it has no such token.
+    async fn revoke_api_token(&self, user: &UserId, token_hash: &str) -> Result<bool, StoreError>;
 
     /// Resolves a path to a live entry.
     async fn entry_by_path(

@@ -119,3 +119,75 @@ impl Core {
             .ok_or(Error::Unauthenticated)
     }
 }
+
+/// An API token as listed.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    /// Its id (the SHA-256 of the secret, which cannot be turned back into it).
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// When it was created, Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl Core {
+    /// Creates an API token for scripts; returns it and its secret, shown only now.
+    pub async fn create_api_token(
+        &self,
+        user: &User,
+        label: &str,
+    ) -> Result<(ApiToken, String), Error> {
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
+            return Err(Error::BadRequest(
+                "a token label must be 1 to 100 characters without control characters".into(),
+            ));
+        }
+        let secret = new_secret();
+        let now = now_ms();
+        let hash = token_hash(&secret);
+        self.meta
+            .insert_token(NewToken {
+                token_hash: hash.clone(),
+                user_id: user.id.clone(),
+                kind: TokenKind::Api,
+                label: Some(label.to_string()),
+                created_at: now,
+                expires_at: None,
+            })
+            .await?;
+        Ok((
+            ApiToken {
+                id: hash,
+                label: label.to_string(),
+                created_at: now,
+            },
+            secret,
+        ))
+    }
+
+    /// The user's API tokens.
+    pub async fn api_tokens(&self, user: &User) -> Result<Vec<ApiToken>, Error> {
+        Ok(self
+            .meta
+            .list_api_tokens(&user.id)
+            .await?
+            .into_iter()
+            .map(|(id, label, created_at)| ApiToken {
+                id,
+                label,
+                created_at,
+            })
+            .collect())
+    }
+
+    /// Revokes one of the user's API tokens.
+    pub async fn revoke_api_token(&self, user: &User, id: &str) -> Result<(), Error> {
+        if self.meta.revoke_api_token(&user.id, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("API token {id}")))
+        }
+    }
+}

@@ -10,6 +10,7 @@ mod uploads;
 
 pub use uploads::{InitRequest, UploadState};
 
+pub use accounts::ApiToken;
 pub use files::{DeltaPage, FileContent};
 
 use crate::domain::Error;

@@ -466,3 +466,48 @@ struct ConflictBody {
     error: frontend::api::types::ErrorDetail,
     current: frontend::api::types::FileMeta,
 }
+
+fn token_info(token: crate::core::ApiToken) -> frontend::api::types::TokenInfo {
+    frontend::api::types::TokenInfo {
+        id: token.id,
+        label: token.label,
+        created_at: token.created_at,
+    }
+}
+
+/// `POST /tokens`: a new API token; its secret is in this answer only.
+pub async fn tokens_create(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(request): ApiJson<frontend::api::types::NewToken>,
+) -> ApiResult<(StatusCode, Json<frontend::api::types::CreatedToken>)> {
+    let (token, secret) = state.core.create_api_token(&user, &request.label).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(frontend::api::types::CreatedToken {
+            info: token_info(token),
+            token: secret,
+        }),
+    ))
+}
+
+/// `GET /tokens`.
+pub async fn tokens_list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> ApiResult<Json<frontend::api::types::TokenList>> {
+    let tokens = state.core.api_tokens(&user).await?;
+    Ok(Json(frontend::api::types::TokenList {
+        tokens: tokens.into_iter().map(token_info).collect(),
+    }))
+}
+
+/// `DELETE /tokens/{token_id}`.
+pub async fn tokens_delete(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(token_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.core.revoke_api_token(&user, &token_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

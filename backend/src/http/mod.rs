@@ -43,6 +43,11 @@ fn api_router() -> Router<AppState> {
         .route("/auth/login", post(api::auth_login))
         .route("/auth/logout", post(api::auth_logout))
         .route("/me", get(api::me))
+        .route("/tokens", get(api::tokens_list).post(api::tokens_create))
+        .route(
+            "/tokens/{token_id}",
+            axum::routing::delete(api::tokens_delete),
+        )
         .route("/files", get(api::files_list))
         .route(
             "/files/{file_id}",

@@ -220,3 +220,66 @@ async fn accounts_sign_up_log_in_and_log_out() {
         .unwrap_err();
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn api_tokens_work_as_bearer_credentials_until_revoked() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let created: frontend::api::types::CreatedToken = alice
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            &serde_json::json!({"label": "backup script"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.info.label, "backup script");
+
+    let mut script = server.anonymous();
+    script.token = Some(created.token.clone());
+    let me: serde_json::Value = script.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["username"], "alice");
+
+    let list: frontend::api::types::TokenList = alice.get("/api/v1/tokens").await.unwrap();
+    assert_eq!(
+        list.tokens.len(),
+        1,
+        "browser sessions are not listed as API tokens"
+    );
+    assert!(
+        !serde_json::to_string(&list)
+            .unwrap()
+            .contains(&created.token),
+        "secrets are never listed"
+    );
+
+    let bob = server.user("bob").await;
+    let foreign = bob
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{}", created.info.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        foreign.status(),
+        StatusCode::NOT_FOUND,
+        "nobody revokes another's token"
+    );
+
+    let revoked = alice
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{}", created.info.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let refused = script
+        .get::<serde_json::Value>("/api/v1/me")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+}

@@ -302,3 +302,37 @@ pub struct Delta {
     #[serde(default)]
     pub reset: bool,
 }
+
+/// `POST /api/v1/tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    /// A name to recognise the token by, e.g. `backup script`.
+    pub label: String,
+}
+
+/// An API token as listed (the secret is shown only once, when created).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Opaque token id, for revoking it.
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// When it was created, Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// The answer to `POST /api/v1/tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    /// The token.
+    pub info: TokenInfo,
+    /// The secret to send as `Authorization: Bearer <token>`; it is not shown again.
+    pub token: String,
+}
+
+/// `GET /api/v1/tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenList {
+    /// The user's API tokens, newest first.
+    pub tokens: Vec<TokenInfo>,
+}

@@ -435,6 +435,33 @@ impl MetadataStore for SqlMetadataStore {
         Ok(())
     }
 
+    async fn list_api_tokens(
+        &self,
+        user: &UserId,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(auth_tokens::Entity::find()
+            .filter(auth_tokens::Column::UserId.eq(user.as_str()))
+            .filter(auth_tokens::Column::Kind.eq("api"))
+            .order_by_desc(auth_tokens::Column::CreatedAt)
+            .all(&self.db)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(|t| (t.token_hash, t.label.unwrap_or_default(), t.created_at))
+            .collect())
+    }
+
+    async fn revoke_api_token(&self, user: &UserId, token_hash: &str) -> Result<bool, StoreError> {
+        let result = auth_tokens::Entity::delete_many()
+            .filter(auth_tokens::Column::TokenHash.eq(token_hash))
+            .filter(auth_tokens::Column::UserId.eq(user.as_str()))
+            .filter(auth_tokens::Column::Kind.eq("api"))
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(result.rows_affected > 0)
+    }
+
     async fn entry_by_path(
         &self,
         owner: &UserId,
