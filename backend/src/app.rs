@@ -9,16 +9,28 @@ use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+/// The wired application: the router to serve, and the use cases behind it.
+pub struct App {
+    /// Every route.
+    pub router: axum::Router,
+    /// The use cases, for background work.
+    pub core: Arc<Core>,
+}
+
+fn millis(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
 /// Builds the application for `config`: opens the stores (running migrations) and
 /// wires the router.
-pub async fn build(config: &Config) -> anyhow::Result<axum::Router> {
+pub async fn build(config: &Config) -> anyhow::Result<App> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
             "while creating the data directory {}",
             config.data_dir.display()
         )
     })?;
-    let meta = SqlMetadataStore::connect(&config.metadata.url())
+    let meta = SqlMetadataStore::connect(&config.metadata.url(), millis(config.chunk_grace_secs))
         .await
         .with_context(|| format!("while opening the metadata database {:?}", config.metadata))?;
     let blobs = FsBlobStore::open(config.data_dir.join("chunks"))
@@ -34,10 +46,29 @@ pub async fn build(config: &Config) -> anyhow::Result<axum::Router> {
         .site_pkg_dir("pkg")
         .site_addr(config.bind)
         .build();
-    Ok(router(AppState {
-        core,
+    let router = router(AppState {
+        core: core.clone(),
         leptos_options,
-    }))
+    });
+    Ok(App { router, core })
+}
+
+/// Runs garbage collection every `gc_interval_ms`, for as long as the process lives.
+pub fn spawn_garbage_collection(core: Arc<Core>) {
+    let period = std::time::Duration::from_millis(core.limits().gc_interval_ms.max(1000));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            match core.collect_garbage().await {
+                Ok(report) if report != Default::default() => {
+                    tracing::info!(?report, "garbage collection")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "garbage collection failed; will retry"),
+            }
+        }
+    });
 }
 
 /// Serves on an already bound listener until the process is stopped.
@@ -53,6 +84,7 @@ pub async fn serve_on(listener: TcpListener, app: axum::Router) -> anyhow::Resul
 /// Builds and serves on `config.bind`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = build(&config).await?;
+    spawn_garbage_collection(app.core.clone());
     let listener = TcpListener::bind(config.bind).await.with_context(|| {
         format!(
             "while binding {}; is another server using that port?",
@@ -60,5 +92,5 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         )
     })?;
     tracing::info!("Cairn is serving on http://{}", config.bind);
-    serve_on(listener, app).await
+    serve_on(listener, app.router).await
 }

@@ -45,9 +45,25 @@ pub struct Config {
     /// The built web assets: `pkg/` with the WASM bundles, styles, worker script
     /// (`CAIRN_SITE_DIR`, default `target/site`).
     pub site_dir: PathBuf,
+    /// How long an unfinished upload can be resumed, in seconds
+    /// (`CAIRN_UPLOAD_TTL_SECS`, default 7 days).
+    pub upload_ttl_secs: u64,
+    /// How long a chunk nothing references any more is kept before garbage
+    /// collection deletes it, in seconds (`CAIRN_CHUNK_GRACE_SECS`, default 1 day).
+    pub chunk_grace_secs: u64,
+    /// How often garbage collection runs, in seconds (`CAIRN_GC_INTERVAL_SECS`,
+    /// default 1 hour).
+    pub gc_interval_secs: u64,
 }
 
-const KNOWN_VARIABLES: [&str; 3] = ["CAIRN_BIND", "CAIRN_DATA_DIR", "CAIRN_SITE_DIR"];
+const KNOWN_VARIABLES: [&str; 6] = [
+    "CAIRN_BIND",
+    "CAIRN_DATA_DIR",
+    "CAIRN_SITE_DIR",
+    "CAIRN_UPLOAD_TTL_SECS",
+    "CAIRN_CHUNK_GRACE_SECS",
+    "CAIRN_GC_INTERVAL_SECS",
+];
 
 /// A configuration value that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +82,9 @@ impl Config {
             metadata: MetadataBackend::Sqlite(data_dir.join("cairn.db")),
             data_dir,
             site_dir: PathBuf::from("target/site"),
+            upload_ttl_secs: 7 * 24 * 3600,
+            chunk_grace_secs: 24 * 3600,
+            gc_interval_secs: 3600,
         }
     }
 
@@ -120,6 +139,19 @@ impl Config {
         if let Some(site) = get("CAIRN_SITE_DIR") {
             config.site_dir = PathBuf::from(site);
         }
+        for (variable, field) in [
+            ("CAIRN_UPLOAD_TTL_SECS", &mut config.upload_ttl_secs),
+            ("CAIRN_CHUNK_GRACE_SECS", &mut config.chunk_grace_secs),
+            ("CAIRN_GC_INTERVAL_SECS", &mut config.gc_interval_secs),
+        ] {
+            if let Some(value) = get(variable) {
+                *field = value.parse().map_err(|_| ConfigError {
+                    variable,
+                    value: value.clone(),
+                    reason: "use a whole number of seconds".into(),
+                })?;
+            }
+        }
         Ok(config)
     }
 }
@@ -163,5 +195,10 @@ mod tests {
             "{error}"
         );
         assert!(Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).is_err());
+        let error = Config::from_vars(vars(&[("CAIRN_UPLOAD_TTL_SECS", "a week")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "CAIRN_UPLOAD_TTL_SECS=\"a week\" is invalid: use a whole number of seconds"
+        );
     }
 }

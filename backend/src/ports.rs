@@ -222,6 +222,19 @@ pub trait MetadataStore: Send + Sync {
     ) -> Result<Vec<Change>, StoreError>;
     /// The newest journal position of a user (0 when empty).
     async fn latest_change(&self, owner: &UserId) -> Result<i64, StoreError>;
+
+    /// Deletes a trashed entry and everything under it for good: its versions' chunk
+    /// references are dropped (a chunk left with none becomes collectable after the
+    /// grace period) and its size leaves the user's usage.
+    async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError>;
+    /// Deletes upload sessions that expired by `now`; returns how many.
+    async fn expire_uploads(&self, now: i64) -> Result<u64, StoreError>;
+    /// Chunks that no version and no upload references and whose grace period has
+    /// passed, at most `limit`.
+    async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError>;
+    /// Removes a chunk's record if it is still collectable, in one transaction;
+    /// true when it did, and the caller may then delete the bytes.
+    async fn forget_chunk(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError>;
 }
 
 /// Content-addressed chunk bytes.

@@ -6,12 +6,14 @@
 
 mod accounts;
 mod files;
+mod gc;
 mod uploads;
 
 pub use uploads::{InitRequest, UploadState};
 
 pub use accounts::ApiToken;
 pub use files::{DeltaPage, FileContent};
+pub use gc::GcReport;
 
 use crate::domain::Error;
 use crate::ports::{BlobStore, MetadataStore, StoreError};
@@ -33,6 +35,8 @@ pub struct Limits {
     pub upload_ttl_ms: i64,
     /// How long a browser session lives, in milliseconds.
     pub session_ttl_ms: i64,
+    /// How often garbage collection runs, in milliseconds.
+    pub gc_interval_ms: u64,
 }
 
 impl Default for Limits {
@@ -44,6 +48,7 @@ impl Default for Limits {
             default_quota_bytes: 100 * 1024 * 1024 * 1024,
             upload_ttl_ms: 7 * 24 * 3600 * 1000,
             session_ttl_ms: 30 * 24 * 3600 * 1000,
+            gc_interval_ms: 3600 * 1000,
         }
     }
 }

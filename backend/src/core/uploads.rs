@@ -281,6 +281,41 @@ impl Core {
         })
     }
 
+    /// Checks that the bytes of every chunk received in this upload are still stored:
+    /// garbage collection may have removed a long-unreferenced chunk just before this
+    /// upload announced it. The client then sends those chunks again.
+    async fn check_blobs_present(&self, upload: &UploadSession) -> Result<(), Error> {
+        use futures::{stream, StreamExt};
+        let received: Vec<(u64, ChunkId)> = upload
+            .chunks
+            .iter()
+            .filter(|c| c.received)
+            .map(|c| (c.index, c.id))
+            .collect();
+        let checks = stream::iter(received)
+            .map(|(index, id)| {
+                let blobs = std::sync::Arc::clone(&self.blobs);
+                async move { (index, blobs.contains(&id).await) }
+            })
+            .buffer_unordered(16)
+            .collect::<Vec<_>>()
+            .await;
+        let mut missing = Vec::new();
+        for (index, present) in checks {
+            if !present? {
+                missing.push(index);
+            }
+        }
+        missing.sort_unstable();
+        match missing.first() {
+            Some(&first) => Err(Error::ChunksMissing {
+                missing: missing.len(),
+                first,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Commits an upload whose chunks are all stored.
     pub async fn upload_complete(
         &self,
@@ -311,6 +346,7 @@ impl Core {
                 first,
             });
         }
+        self.check_blobs_present(&upload).await?;
         let actual = hex::encode(wasm_chunker::content_hash(
             upload.chunks.iter().map(|c| &c.id),
         ));

@@ -64,7 +64,8 @@ fn api_router() -> Router<AppState> {
             "/files/{file_id}/versions/{rev}/restore",
             post(tree::versions_restore),
         )
-        .route("/trash", get(tree::trash_list))
+        .route("/trash", get(tree::trash_list).delete(tree::trash_empty))
+        .route("/trash/{file_id}", axum::routing::delete(tree::trash_purge))
         .route("/trash/{file_id}/restore", post(tree::trash_restore))
         .route("/search", get(tree::search))
         .route("/sync/delta", get(tree::sync_delta))

@@ -231,3 +231,25 @@ pub async fn sync_delta(
         reset: page.reset,
     }))
 }
+
+/// `DELETE /trash/{file_id}`: delete a trashed entry for good.
+pub async fn trash_purge(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(file_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .core
+        .purge(&user, &FileId::from_string(file_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /trash`: empty the trash.
+pub async fn trash_empty(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> ApiResult<StatusCode> {
+    state.core.empty_trash(&user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

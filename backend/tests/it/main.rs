@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod downloads;
+mod gc;
 mod organise;
 mod support;
 mod upload_flow;

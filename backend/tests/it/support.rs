@@ -13,6 +13,10 @@ use wasm_chunker::{chunk_all, ChunkParams, ChunkRef};
 /// A running server; stops and removes its data when dropped.
 pub struct TestServer {
     pub base: String,
+    /// The use cases behind the server, for what only time would otherwise trigger.
+    pub core: std::sync::Arc<backend::core::Core>,
+    /// The server's data directory.
+    pub data_dir: std::path::PathBuf,
     task: tokio::task::JoinHandle<()>,
     _data: tempfile::TempDir,
     _database: Option<TestDatabase>,
@@ -71,18 +75,27 @@ async fn test_database(config: &mut Config) -> Option<TestDatabase> {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose configuration `adjust` changes first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let data = tempfile::tempdir().unwrap();
         let mut config = Config::embedded(data.path().to_path_buf());
+        adjust(&mut config);
         let database = test_database(&mut config).await;
         // Bind before serving, so the first request never races the start-up.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         config.bind = listener.local_addr().unwrap();
         let app = backend::app::build(&config).await.unwrap();
+        let core = app.core.clone();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(listener, app.router).await.unwrap();
         });
         TestServer {
             base: format!("http://{}", config.bind),
+            core,
+            data_dir: data.path().to_path_buf(),
             task,
             _data: data,
             _database: database,
@@ -283,4 +296,16 @@ pub fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
             (seed >> 32) as u8
         })
         .collect()
+}
+
+/// Whether the disk store holds a chunk's bytes.
+pub fn chunk_on_disk(server: &TestServer, id: &wasm_chunker::ChunkId) -> bool {
+    let hex = id.to_hex();
+    server
+        .data_dir
+        .join("chunks")
+        .join(&hex[0..2])
+        .join(&hex[2..4])
+        .join(&hex)
+        .exists()
 }

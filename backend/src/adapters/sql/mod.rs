@@ -4,6 +4,7 @@
 //! transaction (or one statement) and is scoped to one namespace (`owner_id`).
 
 mod entities;
+mod gc;
 mod tree;
 
 use crate::domain::{
@@ -26,14 +27,15 @@ use sea_orm::{
 use std::collections::{HashMap, HashSet};
 use wasm_chunker::ChunkId;
 
-/// How long an unreferenced chunk is kept before garbage collection may remove it.
-const CHUNK_GRACE_MS: i64 = 24 * 3600 * 1000;
 /// Rows per multi-row statement, well under SQLite's and PostgreSQL's parameter limits.
 pub(super) const BATCH_ROWS: usize = 500;
 
 /// The metadata store on a SQL database.
 pub struct SqlMetadataStore {
     db: DatabaseConnection,
+    /// How long a chunk no version references is kept before garbage collection may
+    /// remove it, in milliseconds.
+    chunk_grace_ms: i64,
 }
 
 fn backend(e: DbErr) -> StoreError {
@@ -85,8 +87,9 @@ fn entry_from(model: files::Model) -> FileEntry {
 
 impl SqlMetadataStore {
     /// Connects to `url` (`sqlite://…?mode=rwc` or `postgres://…`) and runs the
-    /// migrations.
-    pub async fn connect(url: &str) -> Result<SqlMetadataStore, StoreError> {
+    /// migrations. Unreferenced chunks become collectable `chunk_grace_ms` after they
+    /// lose their last reference.
+    pub async fn connect(url: &str, chunk_grace_ms: i64) -> Result<SqlMetadataStore, StoreError> {
         let mut options = ConnectOptions::new(url.to_string());
         options.sqlx_logging(false);
         let sqlite = url.starts_with("sqlite:");
@@ -104,7 +107,7 @@ impl SqlMetadataStore {
                 .map_err(backend)?;
         }
         Migrator::up(&db, None).await.map_err(backend)?;
-        Ok(SqlMetadataStore { db })
+        Ok(SqlMetadataStore { db, chunk_grace_ms })
     }
 
     async fn root_of<C: ConnectionTrait>(db: &C, owner: &UserId) -> Result<FileId, StoreError> {
@@ -639,7 +642,7 @@ impl MetadataStore for SqlMetadataStore {
             hash: Set(chunk.id.to_hex()),
             size: Set(to_i64(chunk.size)),
             refcount: Set(0),
-            delete_after: Set(Some(now + CHUNK_GRACE_MS)),
+            delete_after: Set(Some(now + self.chunk_grace_ms)),
             created_at: Set(now),
         })
         .on_conflict(
@@ -937,6 +940,22 @@ impl MetadataStore for SqlMetadataStore {
 
     async fn latest_change(&self, owner: &UserId) -> Result<i64, StoreError> {
         tree::latest_change(&self.db, owner).await
+    }
+
+    async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError> {
+        gc::purge_entry(&self.db, owner, id, now, self.chunk_grace_ms).await
+    }
+
+    async fn expire_uploads(&self, now: i64) -> Result<u64, StoreError> {
+        gc::expire_uploads(&self.db, now).await
+    }
+
+    async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError> {
+        gc::collectable_chunks(&self.db, now, limit).await
+    }
+
+    async fn forget_chunk(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError> {
+        gc::forget_chunk(&self.db, id, now).await
     }
 }
 

@@ -1,0 +1,205 @@
+//! Purging trashed entries, expiring abandoned uploads, and finding chunks nothing
+//! references any more.
+//!
+//! A chunk's record carries a reference count (file versions using it) and, once the
+//! count is zero, a `delete_after` time. It is collectable only when that time has
+//! passed and no upload session announces it; `forget_chunk` re-checks all of that
+//! in the transaction that removes the record, before the bytes are deleted.
+
+use super::entities::{
+    chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
+};
+use super::{backend, BATCH_ROWS};
+use crate::domain::{FileId, UserId};
+use crate::ports::StoreError;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
+use wasm_chunker::ChunkId;
+
+/// No upload session announces the chunk.
+fn unannounced() -> Condition {
+    let announced = Query::select()
+        .expr(Expr::val(1))
+        .from(upload_chunks::Entity)
+        .and_where(
+            Expr::col((upload_chunks::Entity, upload_chunks::Column::ChunkHash))
+                .equals((chunks::Entity, chunks::Column::Hash)),
+        )
+        .to_owned();
+    Condition::all().add(Expr::exists(announced).not())
+}
+
+fn collectable(now: i64) -> Condition {
+    Condition::all()
+        .add(chunks::Column::Refcount.lte(0))
+        .add(chunks::Column::DeleteAfter.is_not_null())
+        .add(chunks::Column::DeleteAfter.lte(now))
+        .add(unannounced())
+}
+
+pub async fn purge_entry(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    id: &FileId,
+    now: i64,
+    grace_ms: i64,
+) -> Result<(), StoreError> {
+    let txn = db.begin().await.map_err(backend)?;
+    let top = files::Entity::find_by_id(id.as_str())
+        .filter(files::Column::OwnerId.eq(owner.as_str()))
+        .filter(files::Column::DeletedAt.is_not_null())
+        .one(&txn)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(format!("trashed file {id}")))?;
+
+    // The whole subtree, whatever its entries' own trash state.
+    let mut subtree = vec![top];
+    let mut at = 0;
+    while at < subtree.len() {
+        let parent = subtree[at].id.clone();
+        let children = files::Entity::find()
+            .filter(files::Column::OwnerId.eq(owner.as_str()))
+            .filter(files::Column::ParentId.eq(parent))
+            .all(&txn)
+            .await
+            .map_err(backend)?;
+        subtree.extend(children);
+        at += 1;
+    }
+
+    let freed: i64 = subtree
+        .iter()
+        .filter(|f| !f.is_folder)
+        .map(|f| f.size)
+        .sum();
+    let ids: Vec<String> = subtree.iter().map(|f| f.id.clone()).collect();
+    for batch in ids.chunks(BATCH_ROWS) {
+        let references: Vec<String> = version_chunks::Entity::find()
+            .select_only()
+            .column(version_chunks::Column::ChunkHash)
+            .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
+            .filter(version_chunks::Column::FileId.is_in(batch.iter().cloned()))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(backend)?;
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for hash in references {
+            *counts.entry(hash).or_default() += 1;
+        }
+        for (hash, count) in counts {
+            chunks::Entity::update_many()
+                .col_expr(
+                    chunks::Column::Refcount,
+                    Expr::col(chunks::Column::Refcount).sub(count),
+                )
+                .filter(chunks::Column::Hash.eq(hash.as_str()))
+                .exec(&txn)
+                .await
+                .map_err(backend)?;
+            chunks::Entity::update_many()
+                .col_expr(chunks::Column::DeleteAfter, Expr::value(now + grace_ms))
+                .filter(chunks::Column::Hash.eq(hash.as_str()))
+                .filter(chunks::Column::Refcount.lte(0))
+                .exec(&txn)
+                .await
+                .map_err(backend)?;
+        }
+        version_chunks::Entity::delete_many()
+            .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
+            .filter(version_chunks::Column::FileId.is_in(batch.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        file_versions::Entity::delete_many()
+            .filter(file_versions::Column::FileId.is_in(batch.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        files::Entity::delete_many()
+            .filter(files::Column::OwnerId.eq(owner.as_str()))
+            .filter(files::Column::Id.is_in(batch.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+    }
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::UsedBytes,
+            Expr::col(users::Column::UsedBytes).sub(freed),
+        )
+        .filter(users::Column::Id.eq(owner.as_str()))
+        .exec(&txn)
+        .await
+        .map_err(backend)?;
+    txn.commit().await.map_err(backend)?;
+    Ok(())
+}
+
+pub async fn expire_uploads(db: &DatabaseConnection, now: i64) -> Result<u64, StoreError> {
+    let expired: Vec<String> = uploads::Entity::find()
+        .select_only()
+        .column(uploads::Column::Id)
+        .filter(uploads::Column::ExpiresAt.lte(now))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(backend)?;
+    for batch in expired.chunks(BATCH_ROWS) {
+        let txn = db.begin().await.map_err(backend)?;
+        upload_chunks::Entity::delete_many()
+            .filter(upload_chunks::Column::UploadId.is_in(batch.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        uploads::Entity::delete_many()
+            .filter(uploads::Column::Id.is_in(batch.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        txn.commit().await.map_err(backend)?;
+    }
+    Ok(expired.len() as u64)
+}
+
+pub async fn collectable_chunks(
+    db: &DatabaseConnection,
+    now: i64,
+    limit: u64,
+) -> Result<Vec<ChunkId>, StoreError> {
+    let hashes: Vec<String> = chunks::Entity::find()
+        .select_only()
+        .column(chunks::Column::Hash)
+        .filter(collectable(now))
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(backend)?;
+    hashes
+        .iter()
+        .map(|hash| {
+            ChunkId::from_hex(hash)
+                .ok_or_else(|| StoreError::Backend(format!("corrupt chunk hash {hash:?}")))
+        })
+        .collect()
+}
+
+pub async fn forget_chunk<C: ConnectionTrait>(
+    db: &C,
+    id: &ChunkId,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let result = chunks::Entity::delete_many()
+        .filter(chunks::Column::Hash.eq(id.to_hex()))
+        .filter(collectable(now))
+        .exec(db)
+        .await
+        .map_err(backend)?;
+    Ok(result.rows_affected > 0)
+}

@@ -1,0 +1,141 @@
+//! Garbage collection: abandoned uploads expire, unreferenced chunks go after the
+//! grace period, and nothing a version, a trashed file or an open upload uses is
+//! ever removed.
+
+use crate::support::{chunk, chunk_on_disk, random_bytes, TestServer};
+use frontend::api::types::FolderListing;
+use reqwest::{Method, StatusCode};
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn now() -> i64 {
+    backend::core::now_ms()
+}
+
+#[tokio::test]
+async fn gc_keeps_what_is_referenced_and_removes_the_rest_after_the_delay() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let params = alice.config().await.chunking;
+
+    let kept = random_bytes(3 * 1024 * 1024, 7);
+    let (kept_chunks, _) = chunk(params, &kept);
+    let (file, _) = alice.upload("/kept.bin", &kept).await;
+    let (twin, _) = alice.upload("/twin.bin", &kept).await;
+
+    let abandoned = random_bytes(1024 * 1024, 8);
+    let (abandoned_chunks, _) = chunk(params, &abandoned);
+    let init = alice
+        .init("/abandoned.bin", &abandoned, &abandoned_chunks)
+        .await
+        .unwrap();
+    alice
+        .put_packed(&init.upload_id, &abandoned, &abandoned_chunks, &[0])
+        .await
+        .unwrap();
+    let abandoned_id = abandoned_chunks[0].id;
+    assert!(chunk_on_disk(&server, &abandoned_id));
+
+    let report = server.core.collect_garbage_at(now()).await.unwrap();
+    assert_eq!((report.expired_uploads, report.chunks_removed), (0, 0));
+
+    // Eight days on: the upload expired, its chunk is gone; the files' chunks stay.
+    let report = server
+        .core
+        .collect_garbage_at(now() + 8 * DAY_MS)
+        .await
+        .unwrap();
+    assert_eq!((report.expired_uploads, report.chunks_removed), (1, 1));
+    assert!(!chunk_on_disk(&server, &abandoned_id));
+    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+    let gone = alice
+        .get::<serde_json::Value>(&format!("/api/v1/files/upload/{}", init.upload_id))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+
+    // A trashed file still references its chunks.
+    alice
+        .request(Method::DELETE, &format!("/api/v1/files/{}", file.file.id))
+        .send()
+        .await
+        .unwrap();
+    server
+        .core
+        .collect_garbage_at(now() + 8 * DAY_MS)
+        .await
+        .unwrap();
+    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+
+    // Purged, but the twin shares every chunk: they stay.
+    let purge = alice
+        .request(Method::DELETE, &format!("/api/v1/trash/{}", file.file.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(purge.status(), StatusCode::NO_CONTENT);
+    server
+        .core
+        .collect_garbage_at(now() + 8 * DAY_MS)
+        .await
+        .unwrap();
+    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+    assert_eq!(
+        alice.download(&twin.file.id).await.bytes().await.unwrap(),
+        kept
+    );
+
+    // The last reference goes: removed only once the grace period has passed.
+    alice
+        .request(Method::DELETE, &format!("/api/v1/files/{}", twin.file.id))
+        .send()
+        .await
+        .unwrap();
+    let empty = alice
+        .request(Method::DELETE, "/api/v1/trash")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), StatusCode::NO_CONTENT);
+    let report = server.core.collect_garbage_at(now()).await.unwrap();
+    assert_eq!(report.chunks_removed, 0, "not before the grace period");
+    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+    let report = server
+        .core
+        .collect_garbage_at(now() + 2 * DAY_MS)
+        .await
+        .unwrap();
+    assert_eq!(report.chunks_removed as usize, kept_chunks.len());
+    assert!(kept_chunks.iter().all(|c| !chunk_on_disk(&server, &c.id)));
+
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["used_bytes"], 0, "purged files leave the usage");
+    let root: FolderListing = alice.get("/api/v1/files?path=/").await.unwrap();
+    assert!(root.entries.is_empty());
+}
+
+#[tokio::test]
+async fn chunks_of_an_open_upload_are_kept_and_can_be_committed_later() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let data = random_bytes(2 * 1024 * 1024, 9);
+    let (chunks, hash) = chunk(alice.config().await.chunking, &data);
+    let init = alice.init("/slow.bin", &data, &chunks).await.unwrap();
+    let all: Vec<u64> = (0..chunks.len() as u64).collect();
+    alice
+        .put_packed(&init.upload_id, &data, &chunks, &all)
+        .await
+        .unwrap();
+    // Two days on (past the grace period, before the upload expires).
+    let report = server
+        .core
+        .collect_garbage_at(now() + 2 * DAY_MS)
+        .await
+        .unwrap();
+    assert_eq!(report.chunks_removed, 0);
+    let done = alice.complete(&init.upload_id, &hash).await.unwrap();
+    assert_eq!(
+        alice.download(&done.file.id).await.bytes().await.unwrap(),
+        data
+    );
+}
