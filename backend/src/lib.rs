@@ -5,6 +5,7 @@
 //! `core` (use cases over the ports) → `domain` (pure rules and types) and `ports`
 //! (traits), implemented by `adapters` (SQL via sea-orm, chunk files on disk).
 //! `domain` never imports axum, sea-orm or any IO; only `http` builds responses.
+//! `zip` encodes folder downloads, bytes only.
 
 pub mod adapters;
 pub mod app;
@@ -13,3 +14,4 @@ pub mod core;
 pub mod domain;
 pub mod http;
 pub mod ports;
+pub mod zip;

@@ -67,21 +67,61 @@ impl Core {
         Ok(self.meta.create_folders(&user.id, path, now_ms()).await?)
     }
 
-    /// The current version of a file, as its chunk list.
-    pub async fn file_content(&self, user: &User, id: &FileId) -> Result<FileContent, Error> {
+    /// What `GET /files/{id}/content` sends: a file's chunks, or a folder's tree.
+    pub async fn download(&self, user: &User, id: &FileId) -> Result<Download, Error> {
         let entry = self
             .meta
             .entry_by_id(&user.id, id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("file {id}")))?;
-        if entry.is_folder {
-            return Err(Error::IsAFolder(entry.name));
+        if !entry.is_folder {
+            let chunks = self
+                .meta
+                .version_chunks(&user.id, &entry.id, entry.rev)
+                .await?;
+            return Ok(Download::File(FileContent { entry, chunks }));
         }
-        let chunks = self
+        let top = if entry.parent.is_none() {
+            "Cairn".to_string()
+        } else {
+            entry.name.clone()
+        };
+        let mut items = Vec::new();
+        let mut pending = vec![(entry.clone(), format!("{top}/"))];
+        while let Some((folder, prefix)) = pending.pop() {
+            items.push(ZipItem {
+                path: prefix.clone(),
+                entry: folder.clone(),
+            });
+            let children = self.meta.list_children(&user.id, &folder.id).await?;
+            for child in children.into_iter().rev() {
+                if child.is_folder {
+                    let path = format!("{prefix}{}/", child.name);
+                    pending.push((child, path));
+                } else {
+                    items.push(ZipItem {
+                        path: format!("{prefix}{}", child.name),
+                        entry: child,
+                    });
+                }
+            }
+        }
+        Ok(Download::Folder {
+            folder: entry,
+            items,
+        })
+    }
+
+    /// The chunks of a file's current version.
+    pub async fn chunks_of(
+        &self,
+        user: &User,
+        entry: &FileEntry,
+    ) -> Result<Vec<VersionChunk>, Error> {
+        Ok(self
             .meta
             .version_chunks(&user.id, &entry.id, entry.rev)
-            .await?;
-        Ok(FileContent { entry, chunks })
+            .await?)
     }
 
     /// Streams bytes `start..end` of a file made of `chunks`, reading only the chunks
@@ -121,6 +161,29 @@ impl Core {
             .buffered(2)
             .boxed()
     }
+}
+
+/// One entry of a folder download, with its path inside the archive.
+#[derive(Debug, Clone)]
+pub struct ZipItem {
+    /// `Folder/sub/file.txt`, folders ending in `/`.
+    pub path: String,
+    /// The entry.
+    pub entry: FileEntry,
+}
+
+/// What a download sends.
+pub enum Download {
+    /// A file's bytes.
+    File(FileContent),
+    /// A folder as an archive: the folder and everything in it, folders first in
+    /// each level.
+    Folder {
+        /// The folder.
+        folder: FileEntry,
+        /// Its tree, depth first.
+        items: Vec<ZipItem>,
+    },
 }
 
 /// A page of the change journal.

@@ -12,7 +12,7 @@ mod uploads;
 pub use uploads::{InitRequest, UploadState};
 
 pub use accounts::ApiToken;
-pub use files::{DeltaPage, FileContent};
+pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
 
 use crate::domain::Error;

@@ -5,13 +5,15 @@ use super::error::ApiError;
 use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, RawBody, SESSION_COOKIE};
 use super::range::{parse_range, ByteRange};
 use super::AppState;
-use crate::core::{InitRequest, UploadState};
+use crate::core::{Download, InitRequest, UploadState, ZipItem};
 use crate::domain::{CommitOutcome, ConflictPolicy, Error, FileId, RelPath, UploadId, User};
+use crate::zip::ZipWriter;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bytes::Bytes;
 use frontend::api::types::{
     AnnounceChunks, ChunksNeeded, ChunksStored, Credentials, FolderListing, LoginResponse,
     NewFolder, OnConflict, ServerConfig, UploadCommitted, UploadComplete, UploadInit,
@@ -186,27 +188,106 @@ fn attachment(name: &str) -> String {
 }
 
 /// `GET /files/{file_id}/content`: the current version's bytes, streamed chunk by
-/// chunk, whole or one `Range`.
+/// chunk, whole or one `Range`; a folder streams as a ZIP archive.
 pub async fn files_content(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(file_id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let content = state
+    match state
         .core
-        .file_content(&user, &FileId::from_string(file_id))
-        .await?;
-    let etag = content.entry.content_hash.clone().unwrap_or_default();
-    let (name, size) = (content.entry.name.clone(), content.entry.size);
-    Ok(serve_content(
-        &state,
-        &headers,
-        content.chunks,
-        &name,
-        size,
-        &etag,
-    ))
+        .download(&user, &FileId::from_string(file_id))
+        .await?
+    {
+        Download::File(content) => {
+            let etag = content.entry.content_hash.clone().unwrap_or_default();
+            let (name, size) = (content.entry.name.clone(), content.entry.size);
+            Ok(serve_content(
+                &state,
+                &headers,
+                content.chunks,
+                &name,
+                size,
+                &etag,
+            ))
+        }
+        Download::Folder { folder, items } => {
+            let name = if folder.parent.is_none() {
+                "Cairn".to_string()
+            } else {
+                folder.name
+            };
+            Ok(zip_response(&state, user, &name, items))
+        }
+    }
+}
+
+/// Streams a folder as a ZIP archive, one chunk at a time: a task writes the
+/// archive into a small channel that the response body drains, so memory stays flat
+/// whatever the folder's size, and the task stops when the client goes away.
+fn zip_response(state: &AppState, user: User, name: &str, items: Vec<ZipItem>) -> Response {
+    use futures::{SinkExt, StreamExt};
+    let (mut sender, receiver) =
+        futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let core = state.core.clone();
+    tokio::spawn(async move {
+        let mut zip = ZipWriter::new();
+        for item in items {
+            let header = zip.begin(&item.path, item.entry.is_folder, item.entry.modified_at);
+            if sender.send(Ok(Bytes::from(header))).await.is_err() {
+                return;
+            }
+            if !item.entry.is_folder {
+                let chunks = match core.chunks_of(&user, &item.entry).await {
+                    Ok(chunks) => chunks,
+                    Err(error) => {
+                        tracing::error!(%error, "folder download failed");
+                        let _ = sender
+                            .send(Err(std::io::Error::other(error.to_string())))
+                            .await;
+                        return;
+                    }
+                };
+                let mut pieces = core.stream_range(chunks, 0, item.entry.size);
+                while let Some(piece) = pieces.next().await {
+                    match piece {
+                        Ok(bytes) => {
+                            zip.data(&bytes);
+                            if sender.send(Ok(bytes)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "folder download failed");
+                            let _ = sender
+                                .send(Err(std::io::Error::other(error.to_string())))
+                                .await;
+                            return;
+                        }
+                    }
+                }
+            }
+            if sender.send(Ok(Bytes::from(zip.end()))).await.is_err() {
+                return;
+            }
+        }
+        let _ = sender.send(Ok(Bytes::from(zip.finish()))).await;
+    });
+    let mut response = Response::new(Body::from_stream(receiver));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&attachment(&format!("{name}.zip"))) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
 }
 
 /// Answers a content request: whole or one `Range`, `If-None-Match` against the

@@ -46,3 +46,60 @@ async fn range_requests_serve_exactly_the_bytes_asked_for() {
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "range-not-satisfiable");
 }
+
+#[tokio::test]
+async fn a_folder_downloads_as_a_zip_of_its_tree() {
+    use std::io::Read;
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let big = random_bytes(5 * 1024 * 1024, 10);
+    alice.upload("/Trip/photo.jpg", &big).await;
+    alice.upload("/Trip/notes/day 1.txt", b"sunny").await;
+    alice.upload("/Trip/notes/ünïcødé.txt", b"").await;
+    alice
+        .json::<_, serde_json::Value>(
+            Method::POST,
+            "/api/v1/folders",
+            &serde_json::json!({"path": "/Trip/empty"}),
+        )
+        .await
+        .unwrap();
+    alice.upload("/elsewhere.txt", b"not in the zip").await;
+    let trip: frontend::api::types::FolderListing =
+        alice.get("/api/v1/files?path=/Trip").await.unwrap();
+
+    let response = alice.download(&trip.folder.id).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("Trip.zip"));
+    let archive = response.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive.to_vec())).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Trip/",
+            "Trip/empty/",
+            "Trip/notes/",
+            "Trip/notes/day 1.txt",
+            "Trip/notes/ünïcødé.txt",
+            "Trip/photo.jpg"
+        ]
+    );
+    for (name, expected) in [
+        ("Trip/photo.jpg", &big[..]),
+        ("Trip/notes/day 1.txt", b"sunny"),
+        ("Trip/notes/ünïcødé.txt", b""),
+    ] {
+        let mut content = Vec::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_end(&mut content)
+            .unwrap();
+        assert!(content == expected, "{name} differs");
+    }
+}
