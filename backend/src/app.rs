@@ -1,9 +1,10 @@
 //! Start-up: configuration → adapters → core → router → listener.
 
-use crate::adapters::{blob_fs::FsBlobStore, sql::SqlMetadataStore};
-use crate::config::Config;
+use crate::adapters::{blob_fs::FsBlobStore, blob_s3::S3BlobStore, sql::SqlMetadataStore};
+use crate::config::{BlobBackend, Config};
 use crate::core::{Core, Limits};
 use crate::http::{router, AppState};
+use crate::ports::BlobStore;
 use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
@@ -33,13 +34,22 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let meta = SqlMetadataStore::connect(&config.metadata.url(), millis(config.chunk_grace_secs))
         .await
         .with_context(|| format!("while opening the metadata database {:?}", config.metadata))?;
-    let blobs = FsBlobStore::open(config.data_dir.join("chunks"))
-        .context("while opening the chunk store")?;
-    let core = Arc::new(Core::new(
-        Arc::new(meta),
-        Arc::new(blobs),
-        Limits::default(),
-    ));
+    let blobs: Arc<dyn BlobStore> = match &config.blobs {
+        BlobBackend::Disk(dir) => {
+            Arc::new(FsBlobStore::open(dir).context("while opening the chunk directory")?)
+        }
+        BlobBackend::S3(settings) => Arc::new(
+            S3BlobStore::connect(settings)
+                .await
+                .context("while connecting to the S3 chunk store")?,
+        ),
+    };
+    let limits = Limits {
+        upload_ttl_ms: millis(config.upload_ttl_secs),
+        gc_interval_ms: config.gc_interval_secs.saturating_mul(1000),
+        ..Limits::default()
+    };
+    let core = Arc::new(Core::new(Arc::new(meta), blobs, limits));
     let leptos_options = LeptosOptions::builder()
         .output_name("cairn")
         .site_root(config.site_dir.display().to_string())

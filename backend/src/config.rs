@@ -1,8 +1,18 @@
 //! Cairn's configuration: defaults for the embedded setup, overridden by environment
 //! variables (`CAIRN_*`, `DATABASE_URL`), validated once at start-up.
 
+use crate::adapters::blob_s3::S3Settings;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+/// Where chunk bytes live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobBackend {
+    /// Files under a directory (the embedded default: `<data_dir>/chunks`).
+    Disk(PathBuf),
+    /// An S3 bucket.
+    S3(S3Settings),
+}
 
 /// Where metadata lives.
 #[derive(Clone, PartialEq, Eq)]
@@ -42,6 +52,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Metadata database (`DATABASE_URL`, default SQLite under `data_dir`).
     pub metadata: MetadataBackend,
+    /// Chunk storage: `<data_dir>/chunks`, or an S3 bucket when `CAIRN_S3_ENDPOINT`
+    /// is set (with `CAIRN_S3_BUCKET`, `CAIRN_S3_ACCESS_KEY_ID`,
+    /// `CAIRN_S3_SECRET_ACCESS_KEY`, and optionally `CAIRN_S3_REGION`, default
+    /// `us-east-1`, and `CAIRN_S3_PREFIX`).
+    pub blobs: BlobBackend,
     /// The built web assets: `pkg/` with the WASM bundles, styles, worker script
     /// (`CAIRN_SITE_DIR`, default `target/site`).
     pub site_dir: PathBuf,
@@ -56,7 +71,13 @@ pub struct Config {
     pub gc_interval_secs: u64,
 }
 
-const KNOWN_VARIABLES: [&str; 6] = [
+const KNOWN_VARIABLES: [&str; 12] = [
+    "CAIRN_S3_ENDPOINT",
+    "CAIRN_S3_BUCKET",
+    "CAIRN_S3_REGION",
+    "CAIRN_S3_PREFIX",
+    "CAIRN_S3_ACCESS_KEY_ID",
+    "CAIRN_S3_SECRET_ACCESS_KEY",
     "CAIRN_BIND",
     "CAIRN_DATA_DIR",
     "CAIRN_SITE_DIR",
@@ -80,6 +101,7 @@ impl Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             metadata: MetadataBackend::Sqlite(data_dir.join("cairn.db")),
+            blobs: BlobBackend::Disk(data_dir.join("chunks")),
             data_dir,
             site_dir: PathBuf::from("target/site"),
             upload_ttl_secs: 7 * 24 * 3600,
@@ -135,6 +157,23 @@ impl Config {
                     reason: "use postgres://user@host/db or sqlite://path/to/cairn.db".into(),
                 });
             };
+        }
+        if let Some(endpoint) = get("CAIRN_S3_ENDPOINT") {
+            let required = |variable: &'static str| {
+                get(variable).ok_or_else(|| ConfigError {
+                    variable,
+                    value: String::new(),
+                    reason: "must be set when CAIRN_S3_ENDPOINT is".into(),
+                })
+            };
+            config.blobs = BlobBackend::S3(S3Settings {
+                endpoint,
+                region: get("CAIRN_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                bucket: required("CAIRN_S3_BUCKET")?,
+                prefix: get("CAIRN_S3_PREFIX").unwrap_or_default(),
+                access_key_id: required("CAIRN_S3_ACCESS_KEY_ID")?,
+                secret_access_key: required("CAIRN_S3_SECRET_ACCESS_KEY")?,
+            });
         }
         if let Some(site) = get("CAIRN_SITE_DIR") {
             config.site_dir = PathBuf::from(site);
@@ -195,6 +234,12 @@ mod tests {
             "{error}"
         );
         assert!(Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).is_err());
+        let error =
+            Config::from_vars(vars(&[("CAIRN_S3_ENDPOINT", "http://127.0.0.1:3900")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "CAIRN_S3_BUCKET=\"\" is invalid: must be set when CAIRN_S3_ENDPOINT is"
+        );
         let error = Config::from_vars(vars(&[("CAIRN_UPLOAD_TTL_SECS", "a week")])).unwrap_err();
         assert_eq!(
             error.to_string(),

@@ -297,6 +297,147 @@ impl Drop for Postgres {
     }
 }
 
+/// The Garage version the tests run their S3 server on.
+const GARAGE_VERSION: &str = "2.5.0";
+
+/// A throwaway single-node Garage S3 server on loopback, stopped on drop, with one
+/// bucket and key for the tests.
+struct Garage {
+    dir: PathBuf,
+    server: std::process::Child,
+    /// `CAIRN_TEST_S3_*` variables for the integration suite.
+    env: Vec<(&'static str, String)>,
+}
+
+fn random_hex(bytes: usize) -> Result<String> {
+    use std::io::Read;
+    let mut buffer = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buffer))
+        .context("while reading /dev/urandom")?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Garage {
+    fn ensure() -> Result<Garage> {
+        let installed = output_of(Command::new("garage").arg("--version")).unwrap_or_default();
+        if !installed.contains(GARAGE_VERSION) {
+            run_step(
+                &format!("install garage {GARAGE_VERSION} (the S3 server for the tests)"),
+                cargo().args(["install", "garage", "--version", GARAGE_VERSION, "--locked"]),
+            )?;
+        }
+        eprintln!("==> start a throwaway Garage S3 server");
+        let dir = std::env::temp_dir().join(format!("cairn-garage-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let (rpc, s3) = (free_port()?, free_port()?);
+        let config = dir.join("garage.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "metadata_dir = \"{dir}/meta\"\n\
+                 data_dir = \"{dir}/data\"\n\
+                 db_engine = \"sqlite\"\n\
+                 replication_factor = 1\n\
+                 rpc_bind_addr = \"127.0.0.1:{rpc}\"\n\
+                 rpc_public_addr = \"127.0.0.1:{rpc}\"\n\
+                 rpc_secret = \"{secret}\"\n\
+                 [s3_api]\n\
+                 s3_region = \"garage\"\n\
+                 api_bind_addr = \"127.0.0.1:{s3}\"\n\
+                 root_domain = \".s3.garage.localhost\"\n",
+                dir = dir.display(),
+                secret = random_hex(32)?,
+            ),
+        )?;
+        let log = std::fs::File::create(dir.join("server.log"))?;
+        let server = Command::new("garage")
+            .arg("-c")
+            .arg(&config)
+            .arg("server")
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("while starting garage")?;
+        let mut garage = Garage {
+            dir,
+            server,
+            env: Vec::new(),
+        };
+        let cli = |args: &[&str]| -> Result<String> {
+            let output = Command::new("garage")
+                .arg("-c")
+                .arg(&config)
+                .args(args)
+                .output()
+                .with_context(|| format!("while running garage {}", args.join(" ")))?;
+            if !output.status.success() {
+                bail!(
+                    "garage {} failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        };
+        // The server takes a moment to open its RPC port: poll, with a deadline.
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let node = loop {
+            match cli(&["node", "id", "-q"]) {
+                Ok(id) => break id,
+                Err(error) if Instant::now() > deadline => {
+                    return Err(error.context("garage did not start within 60 s"))
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+            }
+        };
+        let node = node
+            .trim()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
+        cli(&["layout", "apply", "--version", "1"])?;
+        cli(&["bucket", "create", "cairn-test"])?;
+        let key = cli(&["key", "create", "cairn-test-key"])?;
+        let field = |label: &str| {
+            key.lines()
+                .find_map(|line| line.trim().strip_prefix(label))
+                .map(|value| value.trim().to_string())
+                .with_context(|| format!("garage key create printed no {label:?}: {key}"))
+        };
+        let (key_id, secret) = (field("Key ID:")?, field("Secret key:")?);
+        cli(&[
+            "bucket",
+            "allow",
+            "--read",
+            "--write",
+            "--owner",
+            "cairn-test",
+            "--key",
+            "cairn-test-key",
+        ])?;
+        garage.env = vec![
+            ("CAIRN_TEST_S3_ENDPOINT", format!("http://127.0.0.1:{s3}")),
+            ("CAIRN_TEST_S3_REGION", "garage".into()),
+            ("CAIRN_TEST_S3_BUCKET", "cairn-test".into()),
+            ("CAIRN_TEST_S3_ACCESS_KEY_ID", key_id),
+            ("CAIRN_TEST_S3_SECRET_ACCESS_KEY", secret),
+        ];
+        Ok(garage)
+    }
+}
+
+impl Drop for Garage {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// The newest installed PostgreSQL's `bin` directory, e.g. `/usr/lib/postgresql/15/bin`.
 fn postgres_bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
@@ -523,17 +664,27 @@ fn test(root: &Path) -> Result<()> {
     )?;
 
     run_step(
-        "unit and integration tests (SQLite)",
+        "unit tests, and integration tests (sqlite, disk chunks)",
         cargo().args(["test", "--workspace"]),
     )?;
     let postgres = Postgres::ensure()?;
-    run_step(
-        "integration tests (PostgreSQL)",
-        cargo()
+    let garage = Garage::ensure()?;
+    for (database, blobs) in [("postgres", "disk"), ("sqlite", "s3"), ("postgres", "s3")] {
+        let mut command = cargo();
+        command
             .args(["test", "--package", "backend", "--test", "it"])
-            .env("CAIRN_TEST_DATABASE", "postgres")
-            .env("CAIRN_TEST_POSTGRES_URL", &postgres.url),
-    )?;
+            .env("CAIRN_TEST_DATABASE", database)
+            .env("CAIRN_TEST_BLOBS", blobs)
+            .env("CAIRN_TEST_POSTGRES_URL", &postgres.url);
+        for (key, value) in &garage.env {
+            command.env(key, value);
+        }
+        run_step(
+            &format!("integration tests ({database}, {blobs} chunks)"),
+            &mut command,
+        )?;
+    }
+    drop(garage);
     drop(postgres);
     run_step(
         "chunker tests in headless Chromium (wasm-bindgen-test)",

@@ -2,4 +2,5 @@
 //! errors into `StoreError`; nothing outside this module names a database or SDK type.
 
 pub mod blob_fs;
+pub mod blob_s3;
 pub mod sql;

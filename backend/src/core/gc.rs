@@ -70,3 +70,10 @@ impl Core {
         Ok(report)
     }
 }
+
+impl Core {
+    /// Whether the chunk store holds a chunk's bytes (for checks and diagnostics).
+    pub async fn chunk_stored(&self, id: &wasm_chunker::ChunkId) -> Result<bool, Error> {
+        Ok(self.blobs.contains(id).await?)
+    }
+}

@@ -2,7 +2,7 @@
 //! grace period, and nothing a version, a trashed file or an open upload uses is
 //! ever removed.
 
-use crate::support::{chunk, chunk_on_disk, random_bytes, TestServer};
+use crate::support::{chunk, chunks_stored, random_bytes, TestServer};
 use frontend::api::types::FolderListing;
 use reqwest::{Method, StatusCode};
 
@@ -33,8 +33,11 @@ async fn gc_keeps_what_is_referenced_and_removes_the_rest_after_the_delay() {
         .put_packed(&init.upload_id, &abandoned, &abandoned_chunks, &[0])
         .await
         .unwrap();
-    let abandoned_id = abandoned_chunks[0].id;
-    assert!(chunk_on_disk(&server, &abandoned_id));
+    let abandoned_id = [abandoned_chunks[0].id];
+    let kept_ids: Vec<_> = kept_chunks.iter().map(|c| c.id).collect();
+    let all_kept = vec![true; kept_ids.len()];
+    let none_kept = vec![false; kept_ids.len()];
+    assert_eq!(chunks_stored(&server, &abandoned_id).await, [true]);
 
     let report = server.core.collect_garbage_at(now()).await.unwrap();
     assert_eq!((report.expired_uploads, report.chunks_removed), (0, 0));
@@ -46,8 +49,8 @@ async fn gc_keeps_what_is_referenced_and_removes_the_rest_after_the_delay() {
         .await
         .unwrap();
     assert_eq!((report.expired_uploads, report.chunks_removed), (1, 1));
-    assert!(!chunk_on_disk(&server, &abandoned_id));
-    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+    assert_eq!(chunks_stored(&server, &abandoned_id).await, [false]);
+    assert_eq!(chunks_stored(&server, &kept_ids).await, all_kept);
     let gone = alice
         .get::<serde_json::Value>(&format!("/api/v1/files/upload/{}", init.upload_id))
         .await
@@ -65,7 +68,7 @@ async fn gc_keeps_what_is_referenced_and_removes_the_rest_after_the_delay() {
         .collect_garbage_at(now() + 8 * DAY_MS)
         .await
         .unwrap();
-    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+    assert_eq!(chunks_stored(&server, &kept_ids).await, all_kept);
 
     // Purged, but the twin shares every chunk: they stay.
     let purge = alice
@@ -79,7 +82,7 @@ async fn gc_keeps_what_is_referenced_and_removes_the_rest_after_the_delay() {
         .collect_garbage_at(now() + 8 * DAY_MS)
         .await
         .unwrap();
-    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+    assert_eq!(chunks_stored(&server, &kept_ids).await, all_kept);
     assert_eq!(
         alice.download(&twin.file.id).await.bytes().await.unwrap(),
         kept
@@ -99,14 +102,14 @@ async fn gc_keeps_what_is_referenced_and_removes_the_rest_after_the_delay() {
     assert_eq!(empty.status(), StatusCode::NO_CONTENT);
     let report = server.core.collect_garbage_at(now()).await.unwrap();
     assert_eq!(report.chunks_removed, 0, "not before the grace period");
-    assert!(kept_chunks.iter().all(|c| chunk_on_disk(&server, &c.id)));
+    assert_eq!(chunks_stored(&server, &kept_ids).await, all_kept);
     let report = server
         .core
         .collect_garbage_at(now() + 2 * DAY_MS)
         .await
         .unwrap();
     assert_eq!(report.chunks_removed as usize, kept_chunks.len());
-    assert!(kept_chunks.iter().all(|c| !chunk_on_disk(&server, &c.id)));
+    assert_eq!(chunks_stored(&server, &kept_ids).await, none_kept);
 
     let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
     assert_eq!(me["used_bytes"], 0, "purged files leave the usage");

@@ -15,8 +15,6 @@ pub struct TestServer {
     pub base: String,
     /// The use cases behind the server, for what only time would otherwise trigger.
     pub core: std::sync::Arc<backend::core::Core>,
-    /// The server's data directory.
-    pub data_dir: std::path::PathBuf,
     task: tokio::task::JoinHandle<()>,
     _data: tempfile::TempDir,
     _database: Option<TestDatabase>,
@@ -82,8 +80,9 @@ impl TestServer {
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let data = tempfile::tempdir().unwrap();
         let mut config = Config::embedded(data.path().to_path_buf());
-        adjust(&mut config);
         let database = test_database(&mut config).await;
+        test_blobs(&mut config);
+        adjust(&mut config);
         // Bind before serving, so the first request never races the start-up.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         config.bind = listener.local_addr().unwrap();
@@ -95,7 +94,6 @@ impl TestServer {
         TestServer {
             base: format!("http://{}", config.bind),
             core,
-            data_dir: data.path().to_path_buf(),
             task,
             _data: data,
             _database: database,
@@ -298,14 +296,31 @@ pub fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Whether the disk store holds a chunk's bytes.
-pub fn chunk_on_disk(server: &TestServer, id: &wasm_chunker::ChunkId) -> bool {
-    let hex = id.to_hex();
-    server
-        .data_dir
-        .join("chunks")
-        .join(&hex[0..2])
-        .join(&hex[2..4])
-        .join(&hex)
-        .exists()
+/// Whether the server's chunk store holds each of `ids`.
+pub async fn chunks_stored(server: &TestServer, ids: &[wasm_chunker::ChunkId]) -> Vec<bool> {
+    let mut res = Vec::with_capacity(ids.len());
+    for id in ids {
+        res.push(server.core.chunk_stored(id).await.unwrap());
+    }
+    res
+}
+
+/// The chunk store the suite runs on: `CAIRN_TEST_BLOBS=s3` for the S3 server given
+/// by `CAIRN_TEST_S3_ENDPOINT`, `_REGION`, `_BUCKET`, `_ACCESS_KEY_ID` and
+/// `_SECRET_ACCESS_KEY` (each server under a key prefix of its own), disk otherwise.
+fn test_blobs(config: &mut Config) {
+    if std::env::var("CAIRN_TEST_BLOBS").as_deref() != Ok("s3") {
+        return;
+    }
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| panic!("CAIRN_TEST_BLOBS=s3 needs {name}"))
+    };
+    config.blobs = backend::config::BlobBackend::S3(backend::adapters::blob_s3::S3Settings {
+        endpoint: var("CAIRN_TEST_S3_ENDPOINT"),
+        region: var("CAIRN_TEST_S3_REGION"),
+        bucket: var("CAIRN_TEST_S3_BUCKET"),
+        prefix: format!("test-{}/", hex::encode(rand::random::<[u8; 6]>())),
+        access_key_id: var("CAIRN_TEST_S3_ACCESS_KEY_ID"),
+        secret_access_key: var("CAIRN_TEST_S3_SECRET_ACCESS_KEY"),
+    });
 }
