@@ -47,6 +47,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let limits = Limits {
         upload_ttl_ms: millis(config.upload_ttl_secs),
         gc_interval_ms: config.gc_interval_secs.saturating_mul(1000),
+        default_quota_bytes: config.quota_bytes,
         ..Limits::default()
     };
     let core = Arc::new(Core::new(Arc::new(meta), blobs, limits));

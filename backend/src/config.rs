@@ -69,9 +69,13 @@ pub struct Config {
     /// How often garbage collection runs, in seconds (`CAIRN_GC_INTERVAL_SECS`,
     /// default 1 hour).
     pub gc_interval_secs: u64,
+    /// The storage quota of a new account, in bytes (`CAIRN_QUOTA_BYTES`, default
+    /// 100 GiB).
+    pub quota_bytes: u64,
 }
 
-const KNOWN_VARIABLES: [&str; 12] = [
+const KNOWN_VARIABLES: [&str; 13] = [
+    "CAIRN_QUOTA_BYTES",
     "CAIRN_S3_ENDPOINT",
     "CAIRN_S3_BUCKET",
     "CAIRN_S3_REGION",
@@ -107,6 +111,7 @@ impl Config {
             upload_ttl_secs: 7 * 24 * 3600,
             chunk_grace_secs: 24 * 3600,
             gc_interval_secs: 3600,
+            quota_bytes: 100 * 1024 * 1024 * 1024,
         }
     }
 
@@ -182,12 +187,13 @@ impl Config {
             ("CAIRN_UPLOAD_TTL_SECS", &mut config.upload_ttl_secs),
             ("CAIRN_CHUNK_GRACE_SECS", &mut config.chunk_grace_secs),
             ("CAIRN_GC_INTERVAL_SECS", &mut config.gc_interval_secs),
+            ("CAIRN_QUOTA_BYTES", &mut config.quota_bytes),
         ] {
             if let Some(value) = get(variable) {
                 *field = value.parse().map_err(|_| ConfigError {
                     variable,
                     value: value.clone(),
-                    reason: "use a whole number of seconds".into(),
+                    reason: "use a whole number".into(),
                 })?;
             }
         }
@@ -243,7 +249,7 @@ mod tests {
         let error = Config::from_vars(vars(&[("CAIRN_UPLOAD_TTL_SECS", "a week")])).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "CAIRN_UPLOAD_TTL_SECS=\"a week\" is invalid: use a whole number of seconds"
+            "CAIRN_UPLOAD_TTL_SECS=\"a week\" is invalid: use a whole number"
         );
     }
 }

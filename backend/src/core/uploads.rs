@@ -368,3 +368,52 @@ impl Core {
         Ok(outcome)
     }
 }
+
+impl Core {
+    /// Stores a whole small file sent in one request: chunks it here, stores the
+    /// chunks the user does not have yet, and commits, as an upload would.
+    pub async fn upload_small(
+        &self,
+        user: &User,
+        path: RelPath,
+        bytes: bytes::Bytes,
+        device: Option<String>,
+    ) -> Result<CommitOutcome, Error> {
+        let params = self.limits.chunking;
+        let data = bytes.clone();
+        let (chunks, content_hash) =
+            tokio::task::spawn_blocking(move || wasm_chunker::chunk_all(params, &data))
+                .await
+                .map_err(|e| Error::Internal(format!("chunking task failed: {e}")))?
+                .map_err(|e| Error::Internal(format!("server chunk parameters: {e}")))?;
+        let (session, needed) = self
+            .upload_init(
+                user,
+                InitRequest {
+                    path,
+                    size: bytes.len() as u64,
+                    parent_rev: None,
+                    device,
+                    chunks: chunks.iter().map(|c| (c.id, u64::from(c.len))).collect(),
+                },
+            )
+            .await?;
+        if !needed.is_empty() {
+            let mut body = Vec::new();
+            for &index in &needed {
+                let chunk = chunks[index as usize];
+                let start = chunk.offset as usize;
+                body.extend_from_slice(&bytes[start..start + chunk.len as usize]);
+            }
+            self.upload_put_chunks(user, &session.id, &needed, bytes::Bytes::from(body))
+                .await?;
+        }
+        self.upload_complete(
+            user,
+            &session.id,
+            &hex::encode(content_hash),
+            ConflictPolicy::Copy,
+        )
+        .await
+    }
+}

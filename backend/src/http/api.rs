@@ -592,3 +592,60 @@ pub async fn tokens_delete(
     state.core.revoke_api_token(&user, &token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /files` (multipart: a `path` field, then a `file` field): a small file in
+/// one request, for scripts and forms.
+pub async fn files_upload_small(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    mut form: axum::extract::Multipart,
+) -> ApiResult<(StatusCode, Json<UploadCommitted>)> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        Error::BadRequest(format!(
+            "could not read the form: {}; send multipart/form-data with a path field, then a file field",
+            e.body_text()
+        ))
+    };
+    let mut path = None;
+    let mut content = None;
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("path") => path = Some(field.text().await.map_err(bad)?),
+            Some("file") => {
+                let file_name = field.file_name().map(str::to_string);
+                content = Some((file_name, field.bytes().await.map_err(bad)?));
+            }
+            _ => {}
+        }
+    }
+    let Some((file_name, bytes)) = content else {
+        return Err(Error::BadRequest(
+            "the form has no file field; add one with the file's bytes".into(),
+        )
+        .into());
+    };
+    let path = match (path, file_name) {
+        (Some(path), _) => RelPath::parse(&path)?,
+        (None, Some(name)) => RelPath::root().join(&name)?,
+        (None, None) => {
+            return Err(Error::BadRequest(
+                "give a path field, or a file name, for where the file goes".into(),
+            )
+            .into())
+        }
+    };
+    let outcome = state.core.upload_small(&user, path, bytes, None).await?;
+    let (entry, conflict) = match outcome {
+        CommitOutcome::Committed(entry) | CommitOutcome::Unchanged(entry) => (entry, false),
+        CommitOutcome::ConflictCopy(entry) => (entry, true),
+        CommitOutcome::Conflict { current } => (current, true),
+    };
+    let path = state.core.file_meta(&user, &entry.id).await?.1;
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadCommitted {
+            file: file_meta(&entry, &path),
+            conflict,
+        }),
+    ))
+}

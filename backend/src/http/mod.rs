@@ -48,7 +48,7 @@ fn api_router() -> Router<AppState> {
             "/tokens/{token_id}",
             axum::routing::delete(api::tokens_delete),
         )
-        .route("/files", get(api::files_list))
+        .route("/files", get(api::files_list).post(api::files_upload_small))
         .route(
             "/files/{file_id}",
             get(api::files_get).delete(tree::files_delete),

@@ -283,3 +283,94 @@ async fn api_tokens_work_as_bearer_credentials_until_revoked() {
         .unwrap_err();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn small_files_upload_in_one_multipart_request() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let data = random_bytes(200_000, 11);
+    let form = reqwest::multipart::Form::new()
+        .text("path", "/Inbox/scan.pdf")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(data.clone()).file_name("scan.pdf"),
+        );
+    let response = alice
+        .request(Method::POST, "/api/v1/files")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let committed: frontend::api::types::UploadCommitted = response.json().await.unwrap();
+    assert_eq!(committed.file.path, "/Inbox/scan.pdf");
+    assert_eq!(
+        alice
+            .download(&committed.file.id)
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+        data
+    );
+
+    // Without a path field, the file's own name in the root folder.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"hi".to_vec()).file_name("hello.txt"),
+    );
+    let named: frontend::api::types::UploadCommitted = alice
+        .request(Method::POST, "/api/v1/files")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(named.file.path, "/hello.txt");
+
+    let empty = alice
+        .request(Method::POST, "/api/v1/files")
+        .multipart(reqwest::multipart::Form::new().text("path", "/x"))
+        .send()
+        .await
+        .unwrap();
+    let empty = Client::decode::<serde_json::Value>(empty)
+        .await
+        .unwrap_err();
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.body.error.message.contains("no file field"));
+}
+
+#[tokio::test]
+async fn uploads_over_quota_are_refused_up_front() {
+    let server = TestServer::start_with(|config| config.quota_bytes = 1_000_000).await;
+    let alice = server.user("alice").await;
+    alice.upload("/first.bin", &random_bytes(600_000, 12)).await;
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(
+        (me["used_bytes"].as_u64(), me["quota_bytes"].as_u64()),
+        (Some(600_000), Some(1_000_000))
+    );
+
+    let second = random_bytes(600_000, 13);
+    let (chunks, _) = chunk(alice.config().await.chunking, &second);
+    let refused = alice
+        .init("/second.bin", &second, &chunks)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(refused.body.error.code, "quota-exceeded");
+    assert!(
+        refused.body.error.message.contains("400000"),
+        "{:?}",
+        refused.body
+    );
+    let root: FolderListing = alice.get("/api/v1/files?path=/").await.unwrap();
+    assert_eq!(
+        root.entries.len(),
+        1,
+        "nothing of the refused upload is stored"
+    );
+}
