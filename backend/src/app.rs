@@ -102,6 +102,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             config.bind
         )
     })?;
-    tracing::info!("Cairn is serving on http://{}", config.bind);
+    let address = listener.local_addr().unwrap_or(config.bind);
+    tracing::info!("Cairn is serving on http://{address}");
     serve_on(listener, app.router).await
 }

@@ -5,5 +5,6 @@
 mod downloads;
 mod gc;
 mod organise;
+mod restart;
 mod support;
 mod upload_flow;

@@ -21,7 +21,7 @@ pub struct TestServer {
 }
 
 /// A PostgreSQL database made for one test server and dropped after it.
-struct TestDatabase {
+pub struct TestDatabase {
     admin_url: String,
     name: String,
 }
@@ -51,7 +51,7 @@ impl Drop for TestDatabase {
 
 /// The metadata database the suite runs on: `CAIRN_TEST_DATABASE=postgres` for
 /// PostgreSQL at `CAIRN_TEST_POSTGRES_URL` (default the local server), SQLite otherwise.
-async fn test_database(config: &mut Config) -> Option<TestDatabase> {
+pub async fn test_database(config: &mut Config) -> Option<TestDatabase> {
     if std::env::var("CAIRN_TEST_DATABASE").as_deref() != Ok("postgres") {
         return None;
     }
@@ -308,7 +308,7 @@ pub async fn chunks_stored(server: &TestServer, ids: &[wasm_chunker::ChunkId]) -
 /// The chunk store the suite runs on: `CAIRN_TEST_BLOBS=s3` for the S3 server given
 /// by `CAIRN_TEST_S3_ENDPOINT`, `_REGION`, `_BUCKET`, `_ACCESS_KEY_ID` and
 /// `_SECRET_ACCESS_KEY` (each server under a key prefix of its own), disk otherwise.
-fn test_blobs(config: &mut Config) {
+pub fn test_blobs(config: &mut Config) {
     if std::env::var("CAIRN_TEST_BLOBS").as_deref() != Ok("s3") {
         return;
     }
@@ -323,4 +323,26 @@ fn test_blobs(config: &mut Config) {
         access_key_id: var("CAIRN_TEST_S3_ACCESS_KEY_ID"),
         secret_access_key: var("CAIRN_TEST_S3_SECRET_ACCESS_KEY"),
     });
+}
+
+/// The environment that makes a `cairn` process use `config`'s database and chunk
+/// store.
+pub fn backend_env(config: &Config) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    if let backend::config::MetadataBackend::Postgres(url) = &config.metadata {
+        env.push(("DATABASE_URL".to_string(), url.clone()));
+    }
+    if let backend::config::BlobBackend::S3(s3) = &config.blobs {
+        for (key, value) in [
+            ("CAIRN_S3_ENDPOINT", &s3.endpoint),
+            ("CAIRN_S3_REGION", &s3.region),
+            ("CAIRN_S3_BUCKET", &s3.bucket),
+            ("CAIRN_S3_PREFIX", &s3.prefix),
+            ("CAIRN_S3_ACCESS_KEY_ID", &s3.access_key_id),
+            ("CAIRN_S3_SECRET_ACCESS_KEY", &s3.secret_access_key),
+        ] {
+            env.push((key.to_string(), value.clone()));
+        }
+    }
+    env
 }
