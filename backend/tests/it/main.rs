@@ -2,6 +2,7 @@
 //! files in a temporary directory, driven over real HTTP.
 #![allow(clippy::unwrap_used)]
 
+mod authorization;
 mod downloads;
 mod gc;
 mod organise;

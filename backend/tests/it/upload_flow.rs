@@ -138,7 +138,18 @@ async fn the_server_rehashes_every_chunk_and_refuses_bad_input() {
         .unwrap_err();
     assert_eq!(short.body.error.code, "chunk-size-mismatch");
 
-    for bad in ["relative.txt", "/a/../b", "/a//b", "/nul\u{0}name"] {
+    let long_name = format!("/{}", "n".repeat(300));
+    for bad in [
+        "relative.txt",
+        "/a/../b",
+        "/./b",
+        "/a//b",
+        "/trailing/",
+        "/nul\u{0}name",
+        "/tab\tname",
+        "/bell\u{7}",
+        long_name.as_str(),
+    ] {
         let refused = alice.init(bad, &data, &chunks).await.unwrap_err();
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "path {bad:?}");
         assert_eq!(refused.body.error.code, "invalid-path");
