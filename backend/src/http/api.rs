@@ -62,8 +62,22 @@ fn logged_in(state: &AppState, user: &User, secret: String) -> Response {
 /// Unknown `/api/v1` paths.
 pub async fn not_found() -> ApiError {
     ApiError(Error::NotFound(
-        "no such API endpoint; see /api/v1/openapi.json".into(),
+        "no such API endpoint; check the path, which starts with /api/v1/".into(),
     ))
+}
+
+/// A known `/api/v1` path called with a method it does not take.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let body = frontend::api::types::ErrorBody {
+        error: frontend::api::types::ErrorDetail {
+            code: "method-not-allowed".into(),
+            message: format!(
+                "{method} is not supported on {}; check the method for this path",
+                uri.path()
+            ),
+        },
+    };
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
 /// `GET /config`.

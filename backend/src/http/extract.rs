@@ -21,7 +21,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(ApiError(Error::BadRequest(format!(
-                "invalid JSON body: {}; send Content-Type: application/json with a body as documented in /api/v1/openapi.json",
+                "invalid JSON body: {}; send Content-Type: application/json with the fields this endpoint takes",
                 rejection.body_text()
             )))),
         }

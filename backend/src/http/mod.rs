@@ -86,6 +86,7 @@ fn api_router() -> Router<AppState> {
             post(api::upload_complete),
         )
         .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
 }
 
 /// The whole application.
