@@ -61,17 +61,9 @@ fn put64(out: &mut Vec<u8>, value: u64) {
 /// the format cannot hold years before 1980).
 fn dos_time_date(unix_ms: i64) -> (u16, u16) {
     let secs = unix_ms.div_euclid(1000).max(315_532_800); // 1980-01-01
-    let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = (yoe + era * 400 + i64::from(month <= 2)).min(2107);
+    let (year, month, day) = crate::domain::civil_from_days(secs.div_euclid(86_400));
+    let year = year.min(2107);
     let time = ((rem / 3600) << 11) | (((rem % 3600) / 60) << 5) | ((rem % 60) / 2);
     let date = ((year - 1980) << 9) | (month << 5) | day;
     (time as u16, date as u16)

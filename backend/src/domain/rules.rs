@@ -44,7 +44,13 @@ pub fn conflict_copy_name(name: &str, device: &str, date: &str) -> String {
 
 /// Unix milliseconds → `YYYY-MM-DD` (UTC).
 pub fn utc_date(unix_ms: i64) -> String {
-    let days = unix_ms.div_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(unix_ms.div_euclid(86_400_000));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar,
+/// after Howard Hinnant's `civil_from_days`.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -53,8 +59,7 @@ pub fn utc_date(unix_ms: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]

@@ -781,21 +781,7 @@ impl MetadataStore for SqlMetadataStore {
                 .await
                 .map_err(backend)?;
         }
-        for (hash, count) in references {
-            chunks::Entity::update_many()
-                .col_expr(
-                    chunks::Column::Refcount,
-                    Expr::col(chunks::Column::Refcount).add(count),
-                )
-                .col_expr(
-                    chunks::Column::DeleteAfter,
-                    Expr::value(Option::<i64>::None),
-                )
-                .filter(chunks::Column::Hash.eq(hash))
-                .exec(&txn)
-                .await
-                .map_err(backend)?;
-        }
+        tree::reference_chunks(&txn, references).await?;
         users::Entity::update_many()
             .col_expr(
                 users::Column::UsedBytes,

@@ -261,7 +261,7 @@ pub async fn move_entry(
 }
 
 /// Adds `count` references to each chunk of the given hashes.
-async fn reference_chunks<C: ConnectionTrait>(
+pub(super) async fn reference_chunks<C: ConnectionTrait>(
     db: &C,
     references: HashMap<String, i64>,
 ) -> Result<(), StoreError> {
