@@ -60,6 +60,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let router = router(AppState {
         core: core.clone(),
         leptos_options,
+        bench_endpoints: config.bench_endpoints,
     });
     Ok(App { router, core })
 }

@@ -72,9 +72,13 @@ pub struct Config {
     /// The storage quota of a new account, in bytes (`CAIRN_QUOTA_BYTES`, default
     /// 100 GiB).
     pub quota_bytes: u64,
+    /// Serve `PUT /api/v1/bench/discard` (logged-in users only), a body sink that
+    /// benchmarks compare uploads with (`CAIRN_BENCH_ENDPOINTS=1`; off by default).
+    pub bench_endpoints: bool,
 }
 
-const KNOWN_VARIABLES: [&str; 13] = [
+const KNOWN_VARIABLES: [&str; 14] = [
+    "CAIRN_BENCH_ENDPOINTS",
     "CAIRN_QUOTA_BYTES",
     "CAIRN_S3_ENDPOINT",
     "CAIRN_S3_BUCKET",
@@ -112,6 +116,7 @@ impl Config {
             chunk_grace_secs: 24 * 3600,
             gc_interval_secs: 3600,
             quota_bytes: 100 * 1024 * 1024 * 1024,
+            bench_endpoints: false,
         }
     }
 
@@ -180,6 +185,7 @@ impl Config {
                 secret_access_key: required("CAIRN_S3_SECRET_ACCESS_KEY")?,
             });
         }
+        config.bench_endpoints = get("CAIRN_BENCH_ENDPOINTS").as_deref() == Some("1");
         if let Some(site) = get("CAIRN_SITE_DIR") {
             config.site_dir = PathBuf::from(site);
         }

@@ -21,7 +21,12 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root),
         Some("test") => test(&root),
-        Some("bench") => bench(&root),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            Some("chunker") => bench_chunker(&root),
+            Some("server") => bench_server(),
+            None => bench_chunker(&root).and_then(|()| bench_server()),
+            Some(other) => bail!("unknown benchmark {other:?}; use chunker or server"),
+        },
         Some("site") => {
             let profile = if args.iter().any(|a| a == "--release") {
                 Profile::Release
@@ -37,7 +42,8 @@ fn main() -> Result<()> {
                  commands:\n  \
                  run    build the release server and WASM bundles, serve on http://127.0.0.1:8080\n  \
                  test   formatting, lints, unit, integration, WASM-in-Chromium and e2e tests\n  \
-                 bench  print throughput figures (native and in-browser chunking), with ratios\n  \
+                 bench  print benchmark figures with ratios: chunker (native and in Chromium),\n         \
+                        server (ingest vs curl, peak memory, commits vs INSERTs); both by default\n  \
                  site   build only the web assets (add --release for the optimised bundle)"
             );
             std::process::exit(2);
@@ -751,7 +757,17 @@ fn run_playwright(root: &Path, title: &str, site: &Path, extra: &[(&str, String)
     result
 }
 
-fn bench(root: &Path) -> Result<()> {
+fn bench_server() -> Result<()> {
+    let postgres = Postgres::ensure()?;
+    run_step(
+        "server benchmarks (release build of cairn on loopback)",
+        cargo()
+            .args(["bench", "--package", "backend", "--bench", "ingest"])
+            .env("BENCH_POSTGRES_URL", &postgres.url),
+    )
+}
+
+fn bench_chunker(root: &Path) -> Result<()> {
     ensure_wasm_tools()?;
     ensure_chromium()?;
     ensure_e2e_packages(root)?;

@@ -663,3 +663,19 @@ pub async fn files_upload_small(
         }),
     ))
 }
+
+/// `PUT /bench/discard` (only with `CAIRN_BENCH_ENDPOINTS=1`): reads the whole body
+/// and drops it; the baseline that upload benchmarks compare with.
+pub async fn bench_discard(
+    AuthUser(_): AuthUser,
+    body: Body,
+) -> ApiResult<Json<serde_json::Value>> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = 0u64;
+    while let Some(piece) = stream.next().await {
+        let piece = piece.map_err(|e| Error::BadRequest(format!("the body broke off: {e}")))?;
+        bytes += piece.len() as u64;
+    }
+    Ok(Json(serde_json::json!({ "bytes": bytes })))
+}

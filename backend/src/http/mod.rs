@@ -28,6 +28,8 @@ pub struct AppState {
     pub core: Arc<Core>,
     /// Leptos' settings (site directory, bundle name).
     pub leptos_options: LeptosOptions,
+    /// Whether the benchmark body sink is served.
+    pub bench_endpoints: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -36,8 +38,13 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-fn api_router() -> Router<AppState> {
-    Router::new()
+fn api_router(bench_endpoints: bool) -> Router<AppState> {
+    let router = if bench_endpoints {
+        Router::new().route("/bench/discard", put(api::bench_discard))
+    } else {
+        Router::new()
+    };
+    router
         .route("/config", get(api::get_config))
         .route("/auth/signup", post(api::auth_signup))
         .route("/auth/login", post(api::auth_login))
@@ -96,7 +103,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let body_limit = usize::try_from(state.core.limits().max_request_bytes).unwrap_or(usize::MAX);
     Router::new()
-        .nest("/api/v1", api_router())
+        .nest("/api/v1", api_router(state.bench_endpoints))
         .route("/", get(pages::home))
         .route("/login", post(pages::login_form))
         .route("/signup", post(pages::signup_form))

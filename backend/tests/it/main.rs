@@ -6,6 +6,7 @@ mod authorization;
 mod downloads;
 mod gc;
 mod organise;
+mod process;
 mod restart;
 mod support;
 mod upload_flow;

@@ -1,62 +1,10 @@
 //! The `cairn` process itself: killed in the middle of an upload and started again
 //! on the same data, it resumes where the upload stopped.
 
+use crate::process::ServerProcess;
 use crate::support::{backend_env, chunk, random_bytes, test_blobs, test_database, Client};
 use frontend::api::types::{LoginResponse, UploadStatus};
 use reqwest::Method;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-/// A `cairn` process on a port it picks itself; killed on drop.
-struct ServerProcess {
-    child: Child,
-    base: String,
-}
-
-impl ServerProcess {
-    fn start(data_dir: &std::path::Path, env: &[(String, String)]) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
-            .envs(env.iter().cloned())
-            .env("CAIRN_BIND", "127.0.0.1:0")
-            .env("CAIRN_DATA_DIR", data_dir)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        // The server says where it listens once it accepts connections.
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines.next().expect("cairn exited before serving").unwrap();
-            if let Some(at) = line.find("serving on http://") {
-                let address = &line[at + "serving on ".len()..];
-                break address
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches("\u{1b}[0m")
-                    .to_string();
-            }
-        };
-        // Keep draining its output so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        ServerProcess { child, base }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn client(base: &str, token: Option<String>) -> Client {
     Client {

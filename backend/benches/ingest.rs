@@ -1,0 +1,338 @@
+//! Server benchmarks against the real `cairn` binary on loopback, each printed with a
+//! baseline measured in the same run:
+//! - ingest of a large upload as packed ~16 MiB requests, 4 in flight, against `curl`
+//!   sending the same bytes to the server's discard endpoint;
+//! - the same upload as one request per chunk (reported);
+//! - the server's peak resident memory (VmHWM) over all of it;
+//! - small-file commits per second on SQLite and on PostgreSQL, against a bare
+//!   INSERT loop on the same database.
+//!
+//! `BENCH_INGEST_MIB` (default 2048) sets the upload size, `BENCH_COMMITS` (default
+//! 300) the number of small files, `BENCH_POSTGRES_URL` the PostgreSQL server.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+#[path = "../tests/it/process.rs"]
+mod process;
+
+use bytes::Bytes;
+use frontend::api::types::{
+    ChunkAnnouncement, LoginResponse, UploadComplete, UploadInit, UploadInitResponse,
+};
+use futures::StreamExt;
+use process::ServerProcess;
+use sea_orm::{ConnectionTrait, Database};
+use std::time::Instant;
+use wasm_chunker::{chunk_all, ChunkParams, ChunkRef};
+
+const MIB: usize = 1024 * 1024;
+
+fn random_bytes(len: usize) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn sign_up(http: &reqwest::Client, base: &str, username: &str) -> String {
+    let login: LoginResponse = http
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&serde_json::json!({"username": username, "password": "benchmark password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login.token
+}
+
+/// A file to upload, already cut into chunks.
+struct Prepared {
+    data: Bytes,
+    chunks: Vec<ChunkRef>,
+    content_hash: String,
+}
+
+/// Uploads `file` with requests of about `pack_bytes`, `in_flight` at once; returns
+/// MB/s from init to complete.
+async fn ingest(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    file: &Prepared,
+    pack_bytes: u64,
+    in_flight: usize,
+) -> f64 {
+    let Prepared {
+        data,
+        chunks,
+        content_hash,
+    } = file;
+    let started = Instant::now();
+    let init: UploadInitResponse = http
+        .post(format!("{base}/api/v1/files/upload/init"))
+        .bearer_auth(token)
+        .json(&UploadInit {
+            path: format!("/bench-{}.bin", started.elapsed().as_nanos()),
+            size: data.len() as u64,
+            parent_rev: None,
+            device: None,
+            chunks: chunks
+                .iter()
+                .map(|c| ChunkAnnouncement {
+                    hash: c.id.to_hex(),
+                    size: u64::from(c.len),
+                })
+                .collect(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        init.chunks_needed.len(),
+        chunks.len(),
+        "a fresh user sends every chunk"
+    );
+    let mut packs: Vec<Vec<u64>> = Vec::new();
+    let mut size = 0;
+    for &index in &init.chunks_needed {
+        let len = u64::from(chunks[index as usize].len);
+        if packs.is_empty() || size + len > pack_bytes {
+            packs.push(Vec::new());
+            size = 0;
+        }
+        if let Some(pack) = packs.last_mut() {
+            pack.push(index);
+        }
+        size += len;
+    }
+    let mut sends = futures::stream::iter(packs.into_iter().map(|pack| {
+        let first = chunks[pack[0] as usize];
+        let last = chunks[pack[pack.len() - 1] as usize];
+        // Needed chunks of a fresh upload are consecutive: one slice per pack.
+        let body = data.slice(first.offset as usize..(last.offset + u64::from(last.len)) as usize);
+        let list: Vec<String> = pack.iter().map(u64::to_string).collect();
+        let url = format!(
+            "{base}/api/v1/files/upload/{}/chunks?indexes={}",
+            init.upload_id,
+            list.join(",")
+        );
+        async move {
+            let response = http
+                .put(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_success(),
+                "{}",
+                response.text().await.unwrap()
+            );
+        }
+    }))
+    .buffer_unordered(in_flight);
+    while sends.next().await.is_some() {}
+    let response = http
+        .post(format!(
+            "{base}/api/v1/files/upload/{}/complete",
+            init.upload_id
+        ))
+        .bearer_auth(token)
+        .json(&UploadComplete {
+            content_hash: content_hash.to_string(),
+            on_conflict: Default::default(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    data.len() as f64 / 1e6 / started.elapsed().as_secs_f64()
+}
+
+fn peak_rss_mib(server: &ServerProcess) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(f64::NAN);
+    kib / 1024.0
+}
+
+/// Small-file commits per second through `POST /api/v1/files`, one at a time.
+async fn commits_per_second(http: &reqwest::Client, base: &str, token: &str, n: usize) -> f64 {
+    let started = Instant::now();
+    for i in 0..n {
+        let form = reqwest::multipart::Form::new()
+            .text("path", format!("/small/{i}.txt"))
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(format!("small file {i}").into_bytes())
+                    .file_name("f.txt"),
+            );
+        let response = http
+            .post(format!("{base}/api/v1/files"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Single-row INSERTs per second, each its own transaction, on `url`.
+async fn inserts_per_second(url: &str, n: usize) -> f64 {
+    let db = Database::connect(url).await.unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE IF NOT EXISTS bench_inserts (id BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared("DELETE FROM bench_inserts")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    for i in 0..n {
+        db.execute_unprepared(&format!(
+            "INSERT INTO bench_inserts (id, name) VALUES ({i}, 'small file {i}')"
+        ))
+        .await
+        .unwrap();
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    db.execute_unprepared("DROP TABLE bench_inserts")
+        .await
+        .unwrap();
+    rate
+}
+
+#[tokio::main]
+async fn main() {
+    let size = env_number("BENCH_INGEST_MIB", 2048) * MIB;
+    let commits = env_number("BENCH_COMMITS", 300);
+    let postgres = std::env::var("BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let http = reqwest::Client::new();
+    let data_dir = tempfile::tempdir().unwrap();
+    let bench_env = [("CAIRN_BENCH_ENDPOINTS".to_string(), "1".to_string())];
+    let server = ServerProcess::start(data_dir.path(), &bench_env);
+    let base = server.base.clone();
+
+    println!("server benchmarks, {} MiB upload, on loopback:", size / MIB);
+    let data = Bytes::from(random_bytes(size));
+    let file = data_dir.path().join("upload.bin");
+    std::fs::write(&file, &data).unwrap();
+    let (chunks, hash) = chunk_all(ChunkParams::default(), &data).unwrap();
+    let prepared = Prepared {
+        data: data.clone(),
+        chunks,
+        content_hash: hex::encode(hash),
+    };
+
+    let curl_token = sign_up(&http, &base, "curl").await;
+    let started = Instant::now();
+    let status = std::process::Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "--fail", "-T"])
+        .arg(&file)
+        .args(["-H", &format!("Authorization: Bearer {curl_token}")])
+        .args(["-H", "Content-Type: application/octet-stream"])
+        .arg(format!("{base}/api/v1/bench/discard"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "curl failed");
+    let curl = size as f64 / 1e6 / started.elapsed().as_secs_f64();
+
+    let packed_token = sign_up(&http, &base, "packed").await;
+    let packed = ingest(&http, &base, &packed_token, &prepared, 16 * MIB as u64, 4).await;
+    let single_token = sign_up(&http, &base, "single").await;
+    let single = ingest(&http, &base, &single_token, &prepared, 1, 4).await;
+    let rss = peak_rss_mib(&server);
+
+    println!("  curl PUT to the discard endpoint         {curl:7.0} MB/s   (baseline)");
+    println!(
+        "  upload, packed 16 MiB requests, 4 at once {packed:7.0} MB/s   {:.2}x curl (target >= 0.7)",
+        packed / curl
+    );
+    println!(
+        "  upload, one request per chunk, 4 at once  {single:7.0} MB/s   {:.2}x curl",
+        single / curl
+    );
+    println!("  server peak RSS over all uploads         {rss:7.0} MiB    (target < 200)");
+    server.kill();
+
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let sqlite_server = ServerProcess::start(sqlite_dir.path(), &[]);
+    let token = sign_up(&http, &sqlite_server.base, "commits").await;
+    let sqlite_commits = commits_per_second(&http, &sqlite_server.base, &token, commits).await;
+    let sqlite_url = format!(
+        "sqlite://{}?mode=rwc",
+        sqlite_dir.path().join("cairn.db").display()
+    );
+    let sqlite_inserts = inserts_per_second(&sqlite_url, commits).await;
+    sqlite_server.kill();
+
+    let admin = Database::connect(format!("{postgres}/postgres"))
+        .await
+        .unwrap();
+    let name = format!("cairn_bench_{}", std::process::id());
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let pg_url = format!("{postgres}/{name}");
+    let pg_dir = tempfile::tempdir().unwrap();
+    let pg_server = ServerProcess::start(pg_dir.path(), &[("DATABASE_URL".into(), pg_url.clone())]);
+    let token = sign_up(&http, &pg_server.base, "commits").await;
+    let pg_commits = commits_per_second(&http, &pg_server.base, &token, commits).await;
+    pg_server.kill();
+    let pg_inserts = inserts_per_second(&pg_url, commits).await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+
+    println!(
+        "  small-file commits, SQLite       {sqlite_commits:7.0}/s   bare INSERTs {sqlite_inserts:7.0}/s   {:.2}x (target >= 0.3)",
+        sqlite_commits / sqlite_inserts
+    );
+    println!(
+        "  small-file commits, PostgreSQL   {pg_commits:7.0}/s   bare INSERTs {pg_inserts:7.0}/s   {:.2}x (target >= 0.3)",
+        pg_commits / pg_inserts
+    );
+    println!("BENCH curl_discard_mbps={curl:.1}");
+    println!("BENCH ingest_packed_mbps={packed:.1}");
+    println!("BENCH ingest_single_mbps={single:.1}");
+    println!("BENCH server_peak_rss_mib={rss:.1}");
+    println!("BENCH sqlite_commits_per_s={sqlite_commits:.1}");
+    println!("BENCH sqlite_inserts_per_s={sqlite_inserts:.1}");
+    println!("BENCH postgres_commits_per_s={pg_commits:.1}");
+    println!("BENCH postgres_inserts_per_s={pg_inserts:.1}");
+}
