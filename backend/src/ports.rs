@@ -127,11 +127,12 @@ pub trait MetadataStore: Send + Sync {
         upload: &UploadId,
         chunks: &[UploadChunk],
     ) -> Result<(), StoreError>;
-    /// An upload session with its chunks.
+    /// An upload session with its chunks, or with only the chunks at `only`.
     async fn upload(
         &self,
         owner: &UserId,
         upload: &UploadId,
+        only: Option<&[u64]>,
     ) -> Result<Option<UploadSession>, StoreError>;
     /// Of `chunks`, those already stored in `owner`'s scope: referenced by their
     /// files' versions or received in their open uploads.
@@ -140,12 +141,12 @@ pub trait MetadataStore: Send + Sync {
         owner: &UserId,
         chunks: &[ChunkId],
     ) -> Result<HashSet<ChunkId>, StoreError>;
-    /// Records that chunk `index` of an upload arrived and its blob is stored.
-    async fn chunk_received(
+    /// Records that chunks of an upload arrived and their bytes are stored.
+    async fn chunks_received(
         &self,
         owner: &UserId,
         upload: &UploadId,
-        chunk: &UploadChunk,
+        received: &[UploadChunk],
         now: i64,
     ) -> Result<(), StoreError>;
     /// Commits a finished upload: the file version, its chunk references, the usage.

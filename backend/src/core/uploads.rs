@@ -7,6 +7,7 @@ use crate::domain::{
     UploadSession, User,
 };
 use bytes::Bytes;
+use futures::StreamExt;
 use std::collections::{HashMap, HashSet};
 use wasm_chunker::ChunkId;
 
@@ -48,9 +49,19 @@ impl Core {
     }
 
     async fn open_upload(&self, user: &User, id: &UploadId) -> Result<UploadSession, Error> {
+        self.open_upload_at(user, id, None).await
+    }
+
+    /// An open upload session with all its chunks, or only those at `only`.
+    async fn open_upload_at(
+        &self,
+        user: &User,
+        id: &UploadId,
+        only: Option<&[u64]>,
+    ) -> Result<UploadSession, Error> {
         let upload = self
             .meta
-            .upload(&user.id, id)
+            .upload(&user.id, id, only)
             .await?
             .ok_or_else(|| Error::UploadNotFound(id.to_string()))?;
         if upload.expires_at <= now_ms() {
@@ -191,7 +202,13 @@ impl Core {
         indexes: &[u64],
         body: Bytes,
     ) -> Result<Vec<u64>, Error> {
-        let upload = self.open_upload(user, id).await?;
+        if indexes.is_empty() {
+            return Err(Error::BadRequest(
+                "no chunk indexes given; add ?indexes=0,1,…".into(),
+            ));
+        }
+        // Only the chunks this request carries: a large upload has thousands.
+        let upload = self.open_upload_at(user, id, Some(indexes)).await?;
         if indexes.is_empty() {
             return Err(Error::BadRequest(
                 "no chunk indexes given; add ?indexes=0,1,…".into(),
@@ -240,23 +257,41 @@ impl Core {
             .await
             .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))?
         };
-        let mut stored = Vec::new();
+        let mut good = Vec::new();
         let mut first_error = None;
         for (chunk, bytes, actual) in verified {
-            if actual != chunk.id {
+            if actual == chunk.id {
+                good.push((chunk, bytes));
+            } else {
                 first_error.get_or_insert(Error::ChunkHashMismatch {
                     index: chunk.index,
                     expected: chunk.id.to_hex(),
                     actual: actual.to_hex(),
                 });
-                continue;
             }
-            self.blobs.put(&chunk.id, bytes).await?;
-            self.meta
-                .chunk_received(&user.id, id, &chunk, now_ms())
-                .await?;
-            stored.push(chunk.index);
         }
+        // The bytes first, durably, a few at once; then one transaction records them.
+        let owned: Vec<(ChunkId, Bytes)> = good
+            .iter()
+            .map(|(chunk, bytes)| (chunk.id, bytes.clone()))
+            .collect();
+        let store = std::sync::Arc::clone(&self.blobs);
+        let puts = futures::stream::iter(owned)
+            .map(move |(id, bytes)| {
+                let store = std::sync::Arc::clone(&store);
+                async move { store.put(&id, bytes).await }
+            })
+            .buffer_unordered(4)
+            .collect::<Vec<_>>()
+            .await;
+        for put in puts {
+            put?;
+        }
+        let received: Vec<UploadChunk> = good.iter().map(|(chunk, _)| *chunk).collect();
+        self.meta
+            .chunks_received(&user.id, id, &received, now_ms())
+            .await?;
+        let stored = received.iter().map(|c| c.index).collect();
         match first_error {
             Some(error) => Err(error),
             None => Ok(stored),
@@ -285,7 +320,7 @@ impl Core {
     /// garbage collection may have removed a long-unreferenced chunk just before this
     /// upload announced it. The client then sends those chunks again.
     async fn check_blobs_present(&self, upload: &UploadSession) -> Result<(), Error> {
-        use futures::{stream, StreamExt};
+        use futures::stream;
         let received: Vec<(u64, ChunkId)> = upload
             .chunks
             .iter()

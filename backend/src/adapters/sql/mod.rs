@@ -552,6 +552,7 @@ impl MetadataStore for SqlMetadataStore {
         &self,
         owner: &UserId,
         upload: &UploadId,
+        only: Option<&[u64]>,
     ) -> Result<Option<UploadSession>, StoreError> {
         let Some(row) = uploads::Entity::find_by_id(upload.as_str())
             .filter(uploads::Column::OwnerId.eq(owner.as_str()))
@@ -561,12 +562,31 @@ impl MetadataStore for SqlMetadataStore {
         else {
             return Ok(None);
         };
-        let chunk_rows = upload_chunks::Entity::find()
-            .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
-            .order_by_asc(upload_chunks::Column::Idx)
-            .all(&self.db)
-            .await
-            .map_err(backend)?;
+        let chunk_rows = match only {
+            None => upload_chunks::Entity::find()
+                .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
+                .order_by_asc(upload_chunks::Column::Idx)
+                .all(&self.db)
+                .await
+                .map_err(backend)?,
+            Some(indexes) => {
+                let mut rows = Vec::with_capacity(indexes.len());
+                for batch in indexes.chunks(BATCH_ROWS) {
+                    rows.extend(
+                        upload_chunks::Entity::find()
+                            .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
+                            .filter(
+                                upload_chunks::Column::Idx.is_in(batch.iter().map(|&i| to_i64(i))),
+                            )
+                            .all(&self.db)
+                            .await
+                            .map_err(backend)?,
+                    );
+                }
+                rows.sort_by_key(|row| row.idx);
+                rows
+            }
+        };
         let mut chunks = Vec::with_capacity(chunk_rows.len());
         for chunk in chunk_rows {
             chunks.push(UploadChunk {
@@ -630,34 +650,43 @@ impl MetadataStore for SqlMetadataStore {
         Ok(known)
     }
 
-    async fn chunk_received(
+    async fn chunks_received(
         &self,
         owner: &UserId,
         upload: &UploadId,
-        chunk: &UploadChunk,
+        received: &[UploadChunk],
         now: i64,
     ) -> Result<(), StoreError> {
+        if received.is_empty() {
+            return Ok(());
+        }
         let txn = self.db.begin().await.map_err(backend)?;
-        chunks::Entity::insert(chunks::ActiveModel {
-            hash: Set(chunk.id.to_hex()),
-            size: Set(to_i64(chunk.size)),
-            refcount: Set(0),
-            delete_after: Set(Some(now + self.chunk_grace_ms)),
-            created_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::column(chunks::Column::Hash)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .map_err(backend)?;
+        let mut seen = std::collections::HashSet::new();
+        let rows: Vec<chunks::ActiveModel> = received
+            .iter()
+            .filter(|chunk| seen.insert(chunk.id))
+            .map(|chunk| chunks::ActiveModel {
+                hash: Set(chunk.id.to_hex()),
+                size: Set(to_i64(chunk.size)),
+                refcount: Set(0),
+                delete_after: Set(Some(now + self.chunk_grace_ms)),
+                created_at: Set(now),
+            })
+            .collect();
+        chunks::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(chunks::Column::Hash)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await
+            .map_err(backend)?;
         upload_chunks::Entity::update_many()
             .col_expr(upload_chunks::Column::Received, Expr::value(true))
             .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
             .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
-            .filter(upload_chunks::Column::Idx.eq(to_i64(chunk.index)))
+            .filter(upload_chunks::Column::Idx.is_in(received.iter().map(|c| to_i64(c.index))))
             .exec(&txn)
             .await
             .map_err(backend)?;
