@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authorization;
+mod big_zip;
 mod downloads;
 mod gc;
 mod organise;
