@@ -78,3 +78,11 @@ test('a new user uploads a 50 MB file by drag-and-drop, downloads it identical, 
   await expect(files.entry('big.bin')).toBeVisible();
   await expect(files.entry('same-bytes.bin')).toBeVisible();
 });
+
+test('pages carry a strict Content-Security-Policy and still come alive', async ({ page }) => {
+  const response = await page.goto('/login');
+  const policy = response?.headers()['content-security-policy'] ?? '';
+  expect(policy).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
+  expect(policy).toContain("frame-ancestors 'none'");
+  await new FilesPage(page).waitForApp();
+});

@@ -38,6 +38,31 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The Content-Security-Policy of API answers (a downloaded file opened in the
+/// browser included): nothing may run.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Sets the Content-Security-Policy of a page being rendered: only this origin's
+/// scripts and the page's own inline hydration script (by its per-request nonce),
+/// WASM compilation, workers from this origin, and no framing.
+fn set_page_csp() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        &*nonce
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 fn api_router(bench_endpoints: bool) -> Router<AppState> {
     let router = if bench_endpoints {
         Router::new().route("/bench/discard", put(api::bench_discard))
@@ -103,7 +128,13 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let body_limit = usize::try_from(state.core.limits().max_request_bytes).unwrap_or(usize::MAX);
     Router::new()
-        .nest("/api/v1", api_router(state.bench_endpoints))
+        .nest(
+            "/api/v1",
+            api_router(state.bench_endpoints).layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(API_CSP),
+            )),
+        )
         .route("/", get(pages::home))
         .route("/login", post(pages::login_form))
         .route("/signup", post(pages::signup_form))
@@ -111,7 +142,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(page_data.clone()),
+            move || {
+                provide_context(page_data.clone());
+                set_page_csp();
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -35,6 +35,12 @@ async fn upload_list_download_and_dedup() {
         response.headers()["content-disposition"],
         "attachment; filename=\"big.bin\"; filename*=UTF-8''big.bin"
     );
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'",
+        "a downloaded file opened in the browser can run nothing"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     let body = response.bytes().await.unwrap();
     assert!(body == data, "downloaded bytes differ from the upload");
 
