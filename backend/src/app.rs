@@ -83,14 +83,32 @@ pub fn spawn_garbage_collection(core: Arc<Core>) {
     });
 }
 
-/// Serves on an already bound listener until the process is stopped.
+/// Serves on an already bound listener until the process is asked to stop (Ctrl-C or
+/// SIGTERM), then finishes the requests in flight.
 pub async fn serve_on(listener: TcpListener, app: axum::Router) -> anyhow::Result<()> {
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_requested())
         .await
         .context("while serving")
+}
+
+async fn stop_requested() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
 }
 
 /// Builds and serves on `config.bind`.
