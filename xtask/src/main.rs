@@ -387,17 +387,19 @@ impl Garage {
             }
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         };
-        // The server takes a moment to open its RPC port: poll, with a deadline.
+        // The server takes a moment to open its RPC port: poll `status` (which needs
+        // it; `node id` does not), with a deadline.
         let deadline = Instant::now() + std::time::Duration::from_secs(60);
-        let node = loop {
-            match cli(&["node", "id", "-q"]) {
-                Ok(id) => break id,
+        loop {
+            match cli(&["status"]) {
+                Ok(_) => break,
                 Err(error) if Instant::now() > deadline => {
                     return Err(error.context("garage did not start within 60 s"))
                 }
                 Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
             }
-        };
+        }
+        let node = cli(&["node", "id", "-q"])?;
         let node = node
             .trim()
             .split('@')
