@@ -162,8 +162,10 @@ async fn a_folder_with_a_2_gib_file_streams_as_a_zip_with_flat_server_memory() {
     drop(out);
     let after = vm_hwm_mib(&server);
     assert!(received > size, "the archive holds the big file");
+    // Streaming holds a few chunks (4 MiB each) in the channel, the read-ahead and the
+    // socket; buffering the archive would grow memory by its size.
     assert!(
-        after - before < 64.0,
+        after - before < 128.0,
         "server peak memory grew by {:.0} MiB while streaming a {} MiB archive",
         after - before,
         received / MIB
