@@ -90,13 +90,7 @@ async fn ingest(
             size: data.len() as u64,
             parent_rev: None,
             device: None,
-            chunks: chunks
-                .iter()
-                .map(|c| ChunkAnnouncement {
-                    hash: c.id.to_hex(),
-                    size: u64::from(c.len),
-                })
-                .collect(),
+            chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
         })
         .send()
         .await
@@ -169,16 +163,6 @@ async fn ingest(
         response.text().await.unwrap()
     );
     data.len() as f64 / 1e6 / started.elapsed().as_secs_f64()
-}
-
-fn peak_rss_mib(server: &ServerProcess) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    kib / 1024.0
 }
 
 /// Small-file commits per second through `POST /api/v1/files`, one at a time.
@@ -274,7 +258,7 @@ async fn main() {
     let packed = ingest(&http, &base, &packed_token, &prepared, 16 * MIB as u64, 4).await;
     let single_token = sign_up(&http, &base, "single").await;
     let single = ingest(&http, &base, &single_token, &prepared, 1, 4).await;
-    let rss = peak_rss_mib(&server);
+    let rss = server.peak_rss_mib();
     let curl = curl_before.max(curl_put());
 
     println!("  curl PUT to the discard endpoint         {curl:7.0} MB/s   (baseline)");

@@ -235,7 +235,7 @@ impl Postgres {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let port = free_port()?;
-        let as_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+        let as_root = running_as_root();
         // PostgreSQL refuses to run as root: run it as the postgres user then.
         let pg = |program: &str| {
             let mut command = if as_root {
@@ -446,6 +446,10 @@ impl Drop for Garage {
     }
 }
 
+fn running_as_root() -> bool {
+    output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0")
+}
+
 /// The newest installed PostgreSQL's `bin` directory, e.g. `/usr/lib/postgresql/15/bin`.
 fn postgres_bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
@@ -458,7 +462,7 @@ fn postgres_bin_dir() -> Option<PathBuf> {
 }
 
 fn apt_install(packages: &[&str]) -> Result<()> {
-    let as_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let as_root = running_as_root();
     let apt = |args: &[&str]| {
         let mut command = if as_root {
             Command::new("apt-get")

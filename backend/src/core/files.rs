@@ -87,7 +87,7 @@ impl Core {
             entry.name.clone()
         };
         let mut items = Vec::new();
-        let mut pending = vec![(entry.clone(), format!("{top}/"))];
+        let mut pending = vec![(entry, format!("{top}/"))];
         while let Some((folder, prefix)) = pending.pop() {
             items.push(ZipItem {
                 path: prefix.clone(),
@@ -106,10 +106,7 @@ impl Core {
                 }
             }
         }
-        Ok(Download::Folder {
-            folder: entry,
-            items,
-        })
+        Ok(Download::Folder { name: top, items })
     }
 
     /// The chunks of a file's current version.
@@ -179,9 +176,9 @@ pub enum Download {
     /// A folder as an archive: the folder and everything in it, folders first in
     /// each level.
     Folder {
-        /// The folder.
-        folder: FileEntry,
-        /// Its tree, depth first.
+        /// The archive's name, without `.zip`: the folder's (`Cairn` for the root).
+        name: String,
+        /// The folder and its tree, depth first, under a top folder of that name.
         items: Vec<ZipItem>,
     },
 }

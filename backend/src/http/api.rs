@@ -226,14 +226,7 @@ pub async fn files_content(
                 &etag,
             ))
         }
-        Download::Folder { folder, items } => {
-            let name = if folder.parent.is_none() {
-                "Cairn".to_string()
-            } else {
-                folder.name
-            };
-            Ok(zip_response(&state, user, &name, items))
-        }
+        Download::Folder { name, items } => Ok(zip_response(&state, user, &name, items)),
     }
 }
 
@@ -531,11 +524,22 @@ pub async fn upload_complete(
             policy,
         )
         .await?;
+    commit_answer(&state, &user, outcome, StatusCode::OK).await
+}
+
+/// The answer to a commit: the file as committed (`status`, `conflict: true` for a
+/// conflicted copy), or 409 with the current file for `on_conflict: "fail"`.
+async fn commit_answer(
+    state: &AppState,
+    user: &User,
+    outcome: CommitOutcome,
+    status: StatusCode,
+) -> ApiResult<Response> {
     let (entry, conflict) = match outcome {
         CommitOutcome::Committed(entry) | CommitOutcome::Unchanged(entry) => (entry, false),
         CommitOutcome::ConflictCopy(entry) => (entry, true),
         CommitOutcome::Conflict { current } => {
-            let path = state.core.file_meta(&user, &current.id).await?.1;
+            let path = state.core.file_meta(user, &current.id).await?.1;
             let error = Error::Conflict {
                 path: path.to_string(),
                 current_rev: current.rev,
@@ -547,12 +551,12 @@ pub async fn upload_complete(
             return Ok((StatusCode::CONFLICT, Json(body)).into_response());
         }
     };
-    let path = state.core.file_meta(&user, &entry.id).await?.1;
-    Ok(Json(UploadCommitted {
+    let path = state.core.file_meta(user, &entry.id).await?.1;
+    let body = Json(UploadCommitted {
         file: file_meta(&entry, &path),
         conflict,
-    })
-    .into_response())
+    });
+    Ok((status, body).into_response())
 }
 
 /// A 409 answer to `complete` with `on_conflict: "fail"`: the error and the file as it is.
@@ -613,7 +617,7 @@ pub async fn files_upload_small(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     mut form: axum::extract::Multipart,
-) -> ApiResult<(StatusCode, Json<UploadCommitted>)> {
+) -> ApiResult<Response> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         Error::BadRequest(format!(
             "could not read the form: {}; send multipart/form-data with a path field, then a file field",
@@ -649,19 +653,7 @@ pub async fn files_upload_small(
         }
     };
     let outcome = state.core.upload_small(&user, path, bytes, None).await?;
-    let (entry, conflict) = match outcome {
-        CommitOutcome::Committed(entry) | CommitOutcome::Unchanged(entry) => (entry, false),
-        CommitOutcome::ConflictCopy(entry) => (entry, true),
-        CommitOutcome::Conflict { current } => (current, true),
-    };
-    let path = state.core.file_meta(&user, &entry.id).await?.1;
-    Ok((
-        StatusCode::CREATED,
-        Json(UploadCommitted {
-            file: file_meta(&entry, &path),
-            conflict,
-        }),
-    ))
+    commit_answer(&state, &user, outcome, StatusCode::CREATED).await
 }
 
 /// `PUT /bench/discard` (only with `CAIRN_BENCH_ENDPOINTS=1`): reads the whole body

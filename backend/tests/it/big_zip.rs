@@ -31,16 +31,6 @@ fn bytes_at(start: u64, len: usize) -> Vec<u8> {
     out
 }
 
-fn vm_hwm_mib(server: &ServerProcess) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap()
-        / 1024.0
-}
-
 /// Uploads the generated file of `size` bytes in packed requests, never holding it.
 async fn upload_generated(client: &Client, path: &str, size: u64) {
     let params = ChunkParams::default();
@@ -64,13 +54,7 @@ async fn upload_generated(client: &Client, path: &str, size: u64) {
                 size,
                 parent_rev: None,
                 device: None,
-                chunks: chunks
-                    .iter()
-                    .map(|c| ChunkAnnouncement {
-                        hash: c.id.to_hex(),
-                        size: u64::from(c.len),
-                    })
-                    .collect(),
+                chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
             },
         )
         .await
@@ -144,7 +128,7 @@ async fn a_folder_with_a_2_gib_file_streams_as_a_zip_with_flat_server_memory() {
             .unwrap();
         assert!(response.status().is_success());
     }
-    let before = vm_hwm_mib(&server);
+    let before = server.peak_rss_mib();
 
     let archive: FolderListing = alice.get("/api/v1/files?path=/Archive").await.unwrap();
     let response = alice.download(&archive.folder.id).await;
@@ -160,7 +144,7 @@ async fn a_folder_with_a_2_gib_file_streams_as_a_zip_with_flat_server_memory() {
     }
     out.flush().unwrap();
     drop(out);
-    let after = vm_hwm_mib(&server);
+    let after = server.peak_rss_mib();
     assert!(received > size, "the archive holds the big file");
     // Streaming holds a few chunks (4 MiB each) in the channel, the read-ahead and the
     // socket; buffering the archive would grow memory by its size.

@@ -194,13 +194,7 @@ impl Client {
             size: data.len() as u64,
             parent_rev: None,
             device: None,
-            chunks: chunks
-                .iter()
-                .map(|c| ChunkAnnouncement {
-                    hash: c.id.to_hex(),
-                    size: u64::from(c.len),
-                })
-                .collect(),
+            chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
         };
         self.json(Method::POST, "/api/v1/files/upload/init", &init)
             .await

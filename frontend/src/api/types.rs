@@ -112,6 +112,15 @@ pub struct ChunkAnnouncement {
     pub size: u64,
 }
 
+impl From<&wasm_chunker::ChunkRef> for ChunkAnnouncement {
+    fn from(chunk: &wasm_chunker::ChunkRef) -> Self {
+        ChunkAnnouncement {
+            hash: chunk.id.to_hex(),
+            size: u64::from(chunk.len),
+        }
+    }
+}
+
 /// `POST /api/v1/files/upload/init`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadInit {
