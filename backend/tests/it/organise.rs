@@ -236,6 +236,48 @@ async fn search_finds_names_ignoring_case() {
     let literal: SearchResults = alice.get("/api/v1/search?q=%25_").await.unwrap();
     let paths: Vec<&str> = literal.entries.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["/100%_done.txt"], "% and _ match themselves");
+    let short: SearchResults = alice.get("/api/v1/search?q=Re").await.unwrap();
+    assert_eq!(
+        short.entries.len(),
+        2,
+        "a query shorter than a trigram works too"
+    );
+
+    // The name index follows renames and deletions.
+    let notes = found_id(&alice, "notes").await;
+    alice
+        .json::<_, FileMeta>(
+            Method::POST,
+            &format!("/api/v1/files/{notes}/move"),
+            &serde_json::json!({"path": "/Minutes of May.txt"}),
+        )
+        .await
+        .unwrap();
+    let old_name: SearchResults = alice.get("/api/v1/search?q=notes").await.unwrap();
+    assert!(
+        old_name.entries.is_empty(),
+        "the old name is no longer found"
+    );
+    let minutes: SearchResults = alice.get("/api/v1/search?q=MINUTES").await.unwrap();
+    assert_eq!(minutes.entries[0].path, "/Minutes of May.txt");
+    let report = found_id(&alice, "2026").await;
+    alice
+        .request(Method::DELETE, &format!("/api/v1/files/{report}"))
+        .send()
+        .await
+        .unwrap();
+    let after_delete: SearchResults = alice.get("/api/v1/search?q=report").await.unwrap();
+    let paths: Vec<&str> = after_delete
+        .entries
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/Work/annual REPORT.docx"],
+        "trashed files are not found"
+    );
+
     let bob = server.user("bob").await;
     let none: SearchResults = bob.get("/api/v1/search?q=report").await.unwrap();
     assert!(
@@ -308,4 +350,14 @@ async fn the_delta_replays_every_change_in_order() {
         bobs.entries.is_empty(),
         "each user has a journal of their own"
     );
+}
+
+/// The id of the single file a search for `query` finds.
+async fn found_id(client: &Client, query: &str) -> String {
+    let found: SearchResults = client
+        .get(&format!("/api/v1/search?q={query}"))
+        .await
+        .unwrap();
+    assert_eq!(found.entries.len(), 1, "one match for {query}");
+    found.entries[0].id.clone()
 }

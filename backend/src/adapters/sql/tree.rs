@@ -10,8 +10,8 @@ use crate::domain::{
 use crate::ports::StoreError;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -547,19 +547,41 @@ pub async fn search(
         pattern.push(c);
     }
     pattern.push('%');
-    let rows = files::Entity::find()
-        .filter(files::Column::OwnerId.eq(owner.as_str()))
-        .filter(files::Column::DeletedAt.is_null())
-        .filter(files::Column::ParentId.is_not_null())
-        .filter(
-            Expr::expr(Func::lower(Expr::col(files::Column::Name)))
-                .like(LikeExpr::new(pattern).escape('\\')),
-        )
-        .order_by_asc(files::Column::Name)
-        .limit(limit)
-        .all(db)
-        .await
-        .map_err(backend)?;
+    let backend_kind = db.get_database_backend();
+    let rows = if backend_kind == DbBackend::Sqlite && query.chars().count() >= 3 {
+        // The FTS5 trigram index (see the name-search migration): a quoted phrase
+        // of three or more characters matches names that contain it, in any case.
+        let phrase = format!("\"{}\"", query.replace('"', "\"\""));
+        files::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT files.* FROM files_name_index \
+                 JOIN files ON files.id = files_name_index.file_id \
+                 WHERE files_name_index MATCH ? AND files.owner_id = ? \
+                 AND files.deleted_at IS NULL AND files.parent_id IS NOT NULL \
+                 ORDER BY files.name LIMIT ?",
+                [phrase.into(), owner.as_str().into(), limit.into()],
+            ))
+            .all(db)
+            .await
+            .map_err(backend)?
+    } else {
+        // PostgreSQL's pg_trgm index on lower(name) serves this LIKE; on SQLite a
+        // query shorter than a trigram scans the user's own files.
+        files::Entity::find()
+            .filter(files::Column::OwnerId.eq(owner.as_str()))
+            .filter(files::Column::DeletedAt.is_null())
+            .filter(files::Column::ParentId.is_not_null())
+            .filter(
+                Expr::expr(Func::lower(Expr::col(files::Column::Name)))
+                    .like(LikeExpr::new(pattern).escape('\\')),
+            )
+            .order_by_asc(files::Column::Name)
+            .limit(limit)
+            .all(db)
+            .await
+            .map_err(backend)?
+    };
     // Entries under a trashed folder are not live: keep only reachable ones.
     let mut res = Vec::with_capacity(rows.len());
     for row in rows {
