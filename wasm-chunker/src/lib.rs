@@ -19,6 +19,7 @@ pub mod web;
 /// Chunking parameters, announced by the server so that every client cuts the same
 /// boundaries and dedup works across devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChunkParams {
     /// Smallest chunk, in bytes (only the last chunk of a file may be smaller).
     pub min_size: u32,

@@ -2,7 +2,8 @@
 
 use super::convert::{file_meta, user_info};
 use super::error::ApiError;
-use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, RawBody, SESSION_COOKIE};
+use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, SESSION_COOKIE};
+use super::openapi::{Binary, CompleteConflict, SmallUpload};
 use super::range::{parse_range, ByteRange};
 use super::AppState;
 use crate::core::{Download, InitRequest, UploadState, ZipItem};
@@ -15,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use frontend::api::types::{
-    AnnounceChunks, ChunksNeeded, ChunksStored, Credentials, FolderListing, LoginResponse,
-    NewFolder, OnConflict, ServerConfig, UploadCommitted, UploadComplete, UploadInit,
-    UploadInitResponse, UploadStatus,
+    AnnounceChunks, ChunksNeeded, ChunksStored, CreatedToken, Credentials, ErrorBody, FileMeta,
+    FolderListing, LoginResponse, NewFolder, NewToken, OnConflict, ServerConfig, TokenList,
+    UploadCommitted, UploadComplete, UploadInit, UploadInitResponse, UploadStatus, UserInfo,
 };
 use futures::TryStreamExt;
 use serde::Deserialize;
@@ -81,6 +82,16 @@ pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri
 }
 
 /// `GET /config`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/config",
+    tag = "config",
+    summary = "What every client needs before uploading",
+    description = "Public. Clients must cut chunks with these parameters so that deduplication works across devices.",
+    responses(
+        (status = 200, description = "Chunking parameters and request limits.", body = ServerConfig),
+    ),
+)]
 pub async fn get_config(State(state): State<AppState>) -> Json<ServerConfig> {
     let limits = state.core.limits();
     Json(ServerConfig {
@@ -91,6 +102,20 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ServerConfig> {
 }
 
 /// `POST /auth/signup`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signup",
+    tag = "auth",
+    summary = "Create an account and log in",
+    description = "Public.",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "Signed up and logged in: the user, a bearer token, and a session cookie.", body = LoginResponse, headers(("Set-Cookie" = String, description = "The `cairn_session` cookie (HttpOnly, SameSite=Lax) for browsers."))),
+        (status = 400, description = "`invalid-username`: 1 to 64 letters, digits, `.`, `_` or `-`; `weak-password`: fewer than 8 characters; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 409, description = "`username-taken`: someone has that username.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn auth_signup(
     State(state): State<AppState>,
     ApiJson(credentials): ApiJson<Credentials>,
@@ -105,6 +130,20 @@ pub async fn auth_signup(
 }
 
 /// `POST /auth/login`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    summary = "Log in",
+    description = "Public.",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in: the user, a bearer token, and a session cookie.", body = LoginResponse, headers(("Set-Cookie" = String, description = "The `cairn_session` cookie (HttpOnly, SameSite=Lax) for browsers."))),
+        (status = 400, description = "`bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`invalid-credentials`: wrong username or password.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn auth_login(
     State(state): State<AppState>,
     ApiJson(credentials): ApiJson<Credentials>,
@@ -117,6 +156,18 @@ pub async fn auth_login(
 }
 
 /// `POST /auth/logout`: ends the session or revokes the bearer token presented.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    summary = "Log out",
+    description = "Ends the browser session, or revokes the bearer token presented. Credentials are optional: without them this only clears the cookie.",
+    security((), ("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "The session presented (cookie or bearer token) ended, if any; the session cookie is cleared.", headers(("Set-Cookie" = String, description = "Clears the `cairn_session` cookie."))),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn auth_logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(secret) = presented_secret(&headers) {
         state.core.logout(&secret).await?;
@@ -129,6 +180,18 @@ pub async fn auth_logout(State(state): State<AppState>, headers: HeaderMap) -> A
 }
 
 /// `GET /me`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    summary = "The logged-in user",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The user, with their usage and quota.", body = UserInfo),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn me(AuthUser(user): AuthUser) -> Json<frontend::api::types::UserInfo> {
     Json(user_info(&user))
 }
@@ -140,6 +203,24 @@ pub struct ListQuery {
 }
 
 /// `GET /files?path=/Documents`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/files",
+    tag = "files",
+    summary = "List a folder",
+    params(
+        ("path" = Option<String>, Query, description = "The folder, e.g. `/Documents`; `/` when absent."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The folder and its entries, folders first, then by name.", body = FolderListing),
+        (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the query string is malformed.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no folder at that path.", body = ErrorBody),
+        (status = 409, description = "`not-a-folder`: the path names a file.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn files_list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -166,6 +247,22 @@ pub async fn folder_listing(
 }
 
 /// `GET /files/{file_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/files/{file_id}",
+    tag = "files",
+    summary = "A file or folder by id",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The entry.", body = FileMeta),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn files_get(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -203,6 +300,46 @@ fn attachment(name: &str) -> String {
 
 /// `GET /files/{file_id}/content`: the current version's bytes, streamed chunk by
 /// chunk, whole or one `Range`; a folder streams as a ZIP archive.
+#[utoipa::path(
+    get,
+    path = "/api/v1/files/{file_id}/content",
+    tag = "files",
+    summary = "Download a file, or a folder as ZIP",
+    description = "Streams the current version chunk by chunk. Files honour one `Range` and `If-None-Match` against the content hash.",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("Range" = Option<String>, Header, nullable = false, description = "One byte range: `bytes=A-B`, `bytes=A-` or `bytes=-N`. A header naming several ranges, or one this server does not understand, gets the whole content."),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "A file's current content, whole; a folder streams as a ZIP archive (`application/zip`, named after the folder, without `ETag` or range support).", content(
+            (Binary = "application/octet-stream"),
+            (Binary = "application/zip"),
+        ), headers(
+            ("ETag" = String, description = "The content hash, quoted."),
+            ("Content-Length" = u64, description = "Bytes in this answer."),
+            ("Accept-Ranges" = String, description = "`bytes`."),
+            ("Content-Disposition" = String, description = "`attachment` with the file's name."),
+            ("Cache-Control" = String, description = "`private, no-cache`."),
+        )),
+        (status = 206, description = "The requested range of the content.", body = Binary, content_type = "application/octet-stream", headers(
+            ("Content-Range" = String, description = "`bytes START-END/SIZE`."),
+            ("ETag" = String, description = "The content hash, quoted."),
+            ("Content-Length" = u64, description = "Bytes in this answer."),
+            ("Content-Disposition" = String, description = "`attachment` with the file's name."),
+        )),
+        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
+            ("ETag" = String, description = "The content hash, quoted."),
+        )),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 416, description = "`range-not-satisfiable`: the range starts past the end of the content.", body = ErrorBody, headers(
+            ("Content-Range" = String, description = "`bytes */SIZE`."),
+        )),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn files_content(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -366,6 +503,21 @@ pub fn serve_content(
 }
 
 /// `POST /folders`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/folders",
+    tag = "files",
+    summary = "Create a folder",
+    request_body = NewFolder,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 201, description = "The new folder; missing parents were created too.", body = FileMeta),
+        (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 409, description = "`already-exists`: a file or folder is at that path (or it is `/`); `not-a-folder`: a parent on the path is a file.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn folders_create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -377,6 +529,23 @@ pub async fn folders_create(
 }
 
 /// `POST /files/upload/init`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files/upload/init",
+    tag = "uploads",
+    summary = "Start a resumable upload",
+    description = "Announces the file's size and first chunks (SHA-256 and length, cut with the parameters of `GET /api/v1/config`); chunks the user already stores need not be sent.",
+    request_body = UploadInit,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The upload session and which of the announced chunks the server still needs.", body = UploadInitResponse),
+        (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the path is `/`, a chunk hash is not 64 hex digits, a chunk is empty or larger than the maximum chunk size, the chunks add up to more than `size`, or the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 409, description = "`already-exists`: a folder is at the path.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn upload_init(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -407,6 +576,25 @@ pub async fn upload_init(
 }
 
 /// `POST /files/upload/{upload_id}/chunks`: announces further chunks.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files/upload/{upload_id}/chunks",
+    tag = "uploads",
+    summary = "Announce further chunks",
+    params(
+        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+    ),
+    request_body = AnnounceChunks,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Which of all announced chunks the server still needs.", body = ChunksNeeded),
+        (status = 400, description = "`bad-request`: a hash is not 64 hex digits, a chunk is empty or too large, an index is announced twice or before with another hash or size, the chunks add up to more than the file's size, or the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`upload-not-found`: no upload with that id for this user (completed, expired and collected, or never started).", body = ErrorBody),
+        (status = 410, description = "`upload-expired`: the upload session expired; start a new one.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn upload_announce(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -429,11 +617,34 @@ pub async fn upload_announce(
 }
 
 /// `PUT /files/upload/{upload_id}/chunks/{index}`: one chunk's bytes.
+#[utoipa::path(
+    put,
+    path = "/api/v1/files/upload/{upload_id}/chunks/{index}",
+    tag = "uploads",
+    summary = "Send one chunk's bytes",
+    params(
+        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("index" = u64, Path, description = "The chunk's position in the file, from 0."),
+    ),
+    request_body(content = Binary, content_type = "application/octet-stream", description = "Exactly the announced chunk's bytes."),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The chunk was verified against its announced hash and stored.", body = ChunksStored),
+        (status = 400, description = "`bad-request`: the index is not a non-negative integer, the chunk was not announced, or the body could not be read to its end.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`upload-not-found`: no upload with that id for this user (completed, expired and collected, or never started).", body = ErrorBody),
+        (status = 410, description = "`upload-expired`: the upload session expired; start a new one.", body = ErrorBody),
+        (status = 413, description = "`too-large`: the body is larger than the server's request limit (`max_request_bytes` of `GET /api/v1/config`).", body = ErrorBody),
+        (status = 422, description = "`chunk-hash-mismatch`: a chunk's bytes do not hash to what was announced, or `chunk-size-mismatch`: the body is not the one announced chunk's size. The chunks that passed are stored all the same.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn upload_put_chunk(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path((upload_id, index)): Path<(String, String)>,
-    RawBody(body): RawBody,
+    headers: HeaderMap,
+    body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
     let index: u64 = index.parse().map_err(|_| {
         Error::BadRequest(format!(
@@ -442,9 +653,30 @@ pub async fn upload_put_chunk(
     })?;
     let stored = state
         .core
-        .upload_put_chunks(&user, &UploadId::from_string(upload_id), &[index], body)
+        .upload_put_chunks(
+            &user,
+            &UploadId::from_string(upload_id),
+            &[index],
+            content_length(&headers),
+            body_stream(body),
+        )
         .await?;
     Ok(Json(ChunksStored { stored }))
+}
+
+/// The body's declared `Content-Length`, if any.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// A request body as the stream of byte frames the upload code reads.
+fn body_stream(
+    body: Body,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + Send {
+    body.into_data_stream().map_err(std::io::Error::other)
 }
 
 #[derive(Deserialize)]
@@ -453,12 +685,36 @@ pub struct PackedQuery {
 }
 
 /// `PUT /files/upload/{upload_id}/chunks?indexes=3,4,7`: several chunks in one body.
+#[utoipa::path(
+    put,
+    path = "/api/v1/files/upload/{upload_id}/chunks",
+    tag = "uploads",
+    summary = "Send several chunks in one body",
+    description = "Each chunk is verified and stored on its own: when one fails its check, the others are still stored and the answer is that chunk's error.",
+    params(
+        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("indexes" = String, Query, description = "Comma-separated chunk indexes, e.g. `3,4,7`, in the order their bytes follow each other in the body.", example = "3,4,7"),
+    ),
+    request_body(content = Binary, content_type = "application/octet-stream", description = "The chunks' bytes concatenated in the order of `indexes`; aim for `pack_target_bytes` of `GET /api/v1/config`."),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Every chunk was verified against its announced hash and stored.", body = ChunksStored),
+        (status = 400, description = "`bad-request`: `indexes` is missing, empty or not comma-separated integers, names a chunk twice or one that was not announced, the body's length is not the sum of the chunks' sizes, or the body could not be read to its end.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`upload-not-found`: no upload with that id for this user (completed, expired and collected, or never started).", body = ErrorBody),
+        (status = 410, description = "`upload-expired`: the upload session expired; start a new one.", body = ErrorBody),
+        (status = 413, description = "`too-large`: the body is larger than the server's request limit (`max_request_bytes` of `GET /api/v1/config`).", body = ErrorBody),
+        (status = 422, description = "`chunk-hash-mismatch`: a chunk's bytes do not hash to what was announced, or `chunk-size-mismatch`: the body is not the one announced chunk's size. The chunks that passed are stored all the same.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn upload_put_packed(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(upload_id): Path<String>,
     ApiQuery(query): ApiQuery<PackedQuery>,
-    RawBody(body): RawBody,
+    headers: HeaderMap,
+    body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
     let indexes = query
         .indexes
@@ -474,12 +730,35 @@ pub async fn upload_put_packed(
         .collect::<Result<Vec<u64>, Error>>()?;
     let stored = state
         .core
-        .upload_put_chunks(&user, &UploadId::from_string(upload_id), &indexes, body)
+        .upload_put_chunks(
+            &user,
+            &UploadId::from_string(upload_id),
+            &indexes,
+            content_length(&headers),
+            body_stream(body),
+        )
         .await?;
     Ok(Json(ChunksStored { stored }))
 }
 
 /// `GET /files/upload/{upload_id}`: where the upload stands.
+#[utoipa::path(
+    get,
+    path = "/api/v1/files/upload/{upload_id}",
+    tag = "uploads",
+    summary = "Where an upload stands",
+    params(
+        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Chunks received and still missing, for resuming.", body = UploadStatus),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`upload-not-found`: no upload with that id for this user (completed, expired and collected, or never started).", body = ErrorBody),
+        (status = 410, description = "`upload-expired`: the upload session expired; start a new one.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn upload_status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -505,6 +784,27 @@ pub async fn upload_status(
 }
 
 /// `POST /files/upload/{upload_id}/complete`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files/upload/{upload_id}/complete",
+    tag = "uploads",
+    summary = "Commit an upload",
+    params(
+        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+    ),
+    request_body = UploadComplete,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The committed file; `conflict: true` when it was saved as a conflicted copy beside a file that changed since `parent_rev`.", body = UploadCommitted),
+        (status = 400, description = "`bad-request`: chunks were not announced from 0 on, they do not add up to the file's size, or the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`upload-not-found`: no upload with that id for this user (completed, expired and collected, or never started).", body = ErrorBody),
+        (status = 409, description = "`conflict` (with `on_conflict: \"fail\"`): the file changed since `parent_rev`; the answer carries the file as it now is, and nothing was saved. `chunks-missing`: some chunks were never sent, or must be sent again. `already-exists`: a folder is at the path. `not-a-folder`: a parent on the path is a file.", body = CompleteConflict),
+        (status = 410, description = "`upload-expired`: the upload session expired; start a new one.", body = ErrorBody),
+        (status = 422, description = "`content-hash-mismatch`: the chunks do not hash to `content_hash`.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn upload_complete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -575,6 +875,20 @@ fn token_info(token: crate::core::ApiToken) -> frontend::api::types::TokenInfo {
 }
 
 /// `POST /tokens`: a new API token; its secret is in this answer only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    summary = "Create an API token",
+    request_body = NewToken,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 201, description = "The token and its secret, which is shown only in this answer.", body = CreatedToken),
+        (status = 400, description = "`bad-request`: the label is empty, longer than 100 characters or holds control characters, or the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn tokens_create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -591,6 +905,18 @@ pub async fn tokens_create(
 }
 
 /// `GET /tokens`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    summary = "The user's API tokens",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The tokens, newest first, without their secrets.", body = TokenList),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn tokens_list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -602,6 +928,22 @@ pub async fn tokens_list(
 }
 
 /// `DELETE /tokens/{token_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{token_id}",
+    tag = "tokens",
+    summary = "Revoke an API token",
+    params(
+        ("token_id" = String, Path, description = "The token's id (`TokenInfo.id`)."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: the user has no API token with that id.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn tokens_delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -613,6 +955,23 @@ pub async fn tokens_delete(
 
 /// `POST /files` (multipart: a `path` field, then a `file` field): a small file in
 /// one request, for scripts and forms.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files",
+    tag = "files",
+    summary = "Upload a small file in one request",
+    description = "For scripts and forms: the server chunks the file itself and commits it as an upload would.",
+    request_body(content = SmallUpload, content_type = "multipart/form-data", description = "A `path` field, then a `file` field with the bytes. Without `path`, the file goes to the root folder under the file field's file name. The whole request must fit in `max_request_bytes`."),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 201, description = "The committed file (a new version when a file was at the path).", body = UploadCommitted),
+        (status = 400, description = "`bad-request`: the form is unreadable or too large, has no `file` field, or neither a `path` nor a file name; `invalid-path`: the path is malformed.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 409, description = "`already-exists`: a folder is at the path; `not-a-folder`: a parent on the path is a file.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn files_upload_small(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -1,5 +1,5 @@
 //! Extractors that answer malformed input in the API's error shape: JSON bodies,
-//! query strings, raw bodies, and the authenticated user (session cookie or
+//! query strings, and the authenticated user (session cookie or
 //! `Authorization: Bearer`).
 
 use super::{error::ApiError, AppState};
@@ -39,32 +39,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(ApiError(Error::BadRequest(format!(
                 "invalid query string: {}",
-                rejection.body_text()
-            )))),
-        }
-    }
-}
-
-/// A raw body within the server's request limit.
-pub struct RawBody(pub bytes::Bytes);
-
-impl FromRequest<AppState> for RawBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let limit = state.core.limits().max_request_bytes;
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if let Some(size) = declared.filter(|&size| size > limit) {
-            return Err(ApiError(Error::TooLarge { size, limit }));
-        }
-        match bytes::Bytes::from_request(req, state).await {
-            Ok(body) => Ok(RawBody(body)),
-            Err(rejection) => Err(ApiError(Error::BadRequest(format!(
-                "could not read the request body: {}",
                 rejection.body_text()
             )))),
         }

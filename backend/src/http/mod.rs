@@ -6,6 +6,7 @@ mod api;
 mod convert;
 pub mod error;
 pub mod extract;
+mod openapi;
 mod pages;
 mod range;
 mod tree;
@@ -70,6 +71,7 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
         Router::new()
     };
     router
+        .route("/openapi.json", get(openapi::openapi_json))
         .route("/config", get(api::get_config))
         .route("/auth/signup", post(api::auth_signup))
         .route("/auth/login", post(api::auth_login))

@@ -5,6 +5,7 @@ use super::api::serve_content;
 use super::convert::file_meta;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
+use super::openapi::Binary;
 use super::AppState;
 use crate::domain::{Error, FileId, RelPath};
 use axum::extract::{Path, State};
@@ -12,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use frontend::api::types::{
-    Delta, DeltaEntry, FileMeta, PathRequest, SearchResults, TrashEntry, TrashListing, VersionList,
-    VersionMeta,
+    Delta, DeltaEntry, ErrorBody, FileMeta, PathRequest, SearchResults, TrashEntry, TrashListing,
+    VersionList, VersionMeta,
 };
 use serde::Deserialize;
 
@@ -25,6 +26,23 @@ fn parse_rev(rev: &str) -> Result<u64, Error> {
 }
 
 /// `DELETE /files/{file_id}`: to the trash.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/files/{file_id}",
+    tag = "files",
+    summary = "Move a file or folder to the trash",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The trashed entry, with the path it had.", body = TrashEntry),
+        (status = 400, description = "`bad-request`: the root folder cannot be deleted.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn files_delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -42,6 +60,18 @@ pub async fn files_delete(
 }
 
 /// `GET /trash`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/trash",
+    tag = "trash",
+    summary = "List the trash",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Trashed entries, most recently deleted first.", body = TrashListing),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn trash_list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -58,6 +88,22 @@ pub async fn trash_list(
 }
 
 /// `POST /trash/{file_id}/restore`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/trash/{file_id}/restore",
+    tag = "trash",
+    summary = "Restore a trashed entry",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The restored entry: back in its folder if that is still there, else in the root; renamed when the name is taken.", body = FileMeta),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: the trash holds no entry with that id.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn trash_restore(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -71,6 +117,25 @@ pub async fn trash_restore(
 }
 
 /// `POST /files/{file_id}/move`: rename or move.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files/{file_id}/move",
+    tag = "files",
+    summary = "Rename or move a file or folder",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+    ),
+    request_body = PathRequest,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The entry at its new path; missing folders on the way were created.", body = FileMeta),
+        (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the target is `/`, the entry is the root folder, a folder would move into itself, or the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 409, description = "`already-exists`: something else is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn files_move(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -86,6 +151,25 @@ pub async fn files_move(
 }
 
 /// `POST /files/{file_id}/copy`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files/{file_id}/copy",
+    tag = "files",
+    summary = "Copy a file or folder",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+    ),
+    request_body = PathRequest,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 201, description = "The copy; file contents are shared, not duplicated.", body = FileMeta),
+        (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the target is `/`, a folder would be copied into itself, or the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 409, description = "`already-exists`: something is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn files_copy(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -101,6 +185,23 @@ pub async fn files_copy(
 }
 
 /// `GET /files/{file_id}/versions`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/files/{file_id}/versions",
+    tag = "versions",
+    summary = "A file's versions",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Versions, newest first.", body = VersionList),
+        (status = 400, description = "`bad-request`: the id names a folder, and folders have no versions.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn versions_list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -123,6 +224,45 @@ pub async fn versions_list(
 }
 
 /// `GET /files/{file_id}/versions/{rev}/content`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/files/{file_id}/versions/{rev}/content",
+    tag = "versions",
+    summary = "Download one version",
+    description = "Honours one `Range`, and `If-None-Match` against the version's content hash.",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("rev" = u64, Path, description = "Revision number, from 1."),
+        ("Range" = Option<String>, Header, nullable = false, description = "One byte range: `bytes=A-B`, `bytes=A-` or `bytes=-N`. A header naming several ranges, or one this server does not understand, gets the whole content."),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The version's content, whole.", body = Binary, content_type = "application/octet-stream", headers(
+            ("ETag" = String, description = "The content hash, quoted."),
+            ("Content-Length" = u64, description = "Bytes in this answer."),
+            ("Accept-Ranges" = String, description = "`bytes`."),
+            ("Content-Disposition" = String, description = "`attachment` with the file's name."),
+            ("Cache-Control" = String, description = "`private, no-cache`."),
+        )),
+        (status = 206, description = "The requested range of the content.", body = Binary, content_type = "application/octet-stream", headers(
+            ("Content-Range" = String, description = "`bytes START-END/SIZE`."),
+            ("ETag" = String, description = "The content hash, quoted."),
+            ("Content-Length" = u64, description = "Bytes in this answer."),
+            ("Content-Disposition" = String, description = "`attachment` with the file's name."),
+        )),
+        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
+            ("ETag" = String, description = "The content hash, quoted."),
+        )),
+        (status = 400, description = "`bad-request`: the revision is not a positive integer.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file with that id, or it has no such revision.", body = ErrorBody),
+        (status = 416, description = "`range-not-satisfiable`: the range starts past the end of the content.", body = ErrorBody, headers(
+            ("Content-Range" = String, description = "`bytes */SIZE`."),
+        )),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn versions_content(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -145,6 +285,24 @@ pub async fn versions_content(
 }
 
 /// `POST /files/{file_id}/versions/{rev}/restore`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files/{file_id}/versions/{rev}/restore",
+    tag = "versions",
+    summary = "Make an old version current again",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("rev" = u64, Path, description = "Revision number, from 1."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The file, whose current version is now a new revision with that version's content (unchanged if it was already current).", body = FileMeta),
+        (status = 400, description = "`bad-request`: the revision is not a positive integer.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: no live file with that id, or it has no such revision.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn versions_restore(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -164,6 +322,22 @@ pub struct SearchQuery {
 }
 
 /// `GET /search?q=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "search",
+    summary = "Find files and folders by name",
+    params(
+        ("q" = String, Query, description = "Part of a name, matched ignoring case."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Live entries whose name contains `q`, at most 200.", body = SearchResults),
+        (status = 400, description = "`bad-request`: `q` is missing or blank.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn search(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -197,6 +371,22 @@ fn decode_cursor(cursor: &str) -> i64 {
 }
 
 /// `GET /sync/delta?cursor=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/delta",
+    tag = "sync",
+    summary = "Changes since a cursor",
+    params(
+        ("cursor" = Option<String>, Query, description = "The `cursor` of the previous page; from the beginning when absent."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Up to 1000 changes after the cursor, oldest first. With `reset: true` the cursor was not understood: list the tree again, then continue from the new cursor.", body = Delta),
+        (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn sync_delta(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -233,6 +423,22 @@ pub async fn sync_delta(
 }
 
 /// `DELETE /trash/{file_id}`: delete a trashed entry for good.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/trash/{file_id}",
+    tag = "trash",
+    summary = "Delete a trashed entry for good",
+    params(
+        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Deleted for good, with everything under it."),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: the trash holds no entry with that id.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn trash_purge(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -246,6 +452,18 @@ pub async fn trash_purge(
 }
 
 /// `DELETE /trash`: empty the trash.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/trash",
+    tag = "trash",
+    summary = "Empty the trash",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "The trash is empty."),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
 pub async fn trash_empty(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -6,6 +6,7 @@ mod authorization;
 mod big_zip;
 mod downloads;
 mod gc;
+mod openapi;
 mod organise;
 mod process;
 mod restart;

@@ -1,8 +1,9 @@
 //! Every `/api/v1` request and response body, shared by the server and the browser.
 //!
-//! Plain serde types, compiled for both targets, with no feature gates. The server
-//! converts its domain types into these in its `http` module; nothing here knows how
-//! the server stores anything.
+//! Plain serde types, compiled for both targets. With feature `ssr` they also
+//! describe themselves for the server's OpenAPI document (`utoipa::ToSchema`); the
+//! browser build carries none of that. The server converts its domain types into
+//! these in its `http` module; nothing here knows how the server stores anything.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,7 @@ pub use wasm_chunker::ChunkParams;
 
 /// The body of every error answer: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// The error itself.
     pub error: ErrorDetail,
@@ -17,6 +19,7 @@ pub struct ErrorBody {
 
 /// A stable, kebab-case code and a message saying what went wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `upload-expired`.
     pub code: String,
@@ -26,6 +29,7 @@ pub struct ErrorDetail {
 
 /// `GET /api/v1/config`: what every client needs to know before uploading.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServerConfig {
     /// Chunking parameters every client must use, so dedup works across devices.
     pub chunking: ChunkParams,
@@ -37,6 +41,7 @@ pub struct ServerConfig {
 
 /// `POST /api/v1/auth/signup` and `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credentials {
     /// 1 to 64 characters: letters, digits, `.`, `_` and `-`.
     pub username: String,
@@ -46,6 +51,7 @@ pub struct Credentials {
 
 /// A user as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserInfo {
     /// Opaque user id.
     pub id: String,
@@ -59,6 +65,7 @@ pub struct UserInfo {
 
 /// The answer to a successful sign-up or log-in; the session cookie is set as well.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// Who is logged in.
     pub user: UserInfo,
@@ -68,6 +75,7 @@ pub struct LoginResponse {
 
 /// A file or folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FileMeta {
     /// Opaque file id.
     pub id: String,
@@ -89,6 +97,7 @@ pub struct FileMeta {
 
 /// `GET /api/v1/files?path=`: a folder and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FolderListing {
     /// The folder itself.
     pub folder: FileMeta,
@@ -98,6 +107,7 @@ pub struct FolderListing {
 
 /// `POST /api/v1/folders`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewFolder {
     /// Path of the folder to create; missing parents are created too.
     pub path: String,
@@ -105,6 +115,7 @@ pub struct NewFolder {
 
 /// One chunk as a client announces it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChunkAnnouncement {
     /// SHA-256 of the chunk's bytes, hex.
     pub hash: String,
@@ -123,6 +134,7 @@ impl From<&wasm_chunker::ChunkRef> for ChunkAnnouncement {
 
 /// `POST /api/v1/files/upload/init`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadInit {
     /// Where the file goes, e.g. `/Documents/report.pdf`.
     pub path: String,
@@ -141,6 +153,7 @@ pub struct UploadInit {
 
 /// The answer to `init`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadInitResponse {
     /// Opaque id of the upload session.
     pub upload_id: String,
@@ -152,6 +165,7 @@ pub struct UploadInitResponse {
 
 /// One chunk announced by index, in `POST /api/v1/files/upload/{id}/chunks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IndexedChunk {
     /// Position of the chunk in the file.
     pub index: u64,
@@ -163,6 +177,7 @@ pub struct IndexedChunk {
 
 /// `POST /api/v1/files/upload/{id}/chunks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AnnounceChunks {
     /// Further chunks, by index.
     pub chunks: Vec<IndexedChunk>,
@@ -170,6 +185,7 @@ pub struct AnnounceChunks {
 
 /// The indexes of announced chunks the server still needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChunksNeeded {
     /// Indexes still to be sent.
     pub chunks_needed: Vec<u64>,
@@ -177,6 +193,7 @@ pub struct ChunksNeeded {
 
 /// The answer to a chunk `PUT`, single or packed: what was stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChunksStored {
     /// Indexes now stored.
     pub stored: Vec<u64>,
@@ -184,6 +201,7 @@ pub struct ChunksStored {
 
 /// `GET /api/v1/files/upload/{id}`: where an upload stands, for resuming it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadStatus {
     /// Opaque id of the upload session.
     pub upload_id: String,
@@ -203,6 +221,7 @@ pub struct UploadStatus {
 
 /// What to do when the file changed since the client's `parent_rev`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnConflict {
     /// Save the upload as a conflicted copy beside the file.
@@ -214,6 +233,7 @@ pub enum OnConflict {
 
 /// `POST /api/v1/files/upload/{id}/complete`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadComplete {
     /// SHA-256 over the concatenated chunk digests, hex.
     pub content_hash: String,
@@ -224,6 +244,7 @@ pub struct UploadComplete {
 
 /// The answer to `complete`: the committed file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadCommitted {
     /// The file as it now is.
     pub file: FileMeta,
@@ -233,6 +254,7 @@ pub struct UploadCommitted {
 
 /// `POST /api/v1/files/{id}/move` and `POST /api/v1/files/{id}/copy`: where to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PathRequest {
     /// The new path, e.g. `/Archive/report.pdf`; missing folders are created.
     pub path: String,
@@ -240,6 +262,7 @@ pub struct PathRequest {
 
 /// An entry in the trash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TrashEntry {
     /// The entry, with the path it had when it was deleted.
     pub file: FileMeta,
@@ -249,6 +272,7 @@ pub struct TrashEntry {
 
 /// `GET /api/v1/trash`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TrashListing {
     /// Trashed entries, most recently deleted first.
     pub entries: Vec<TrashEntry>,
@@ -256,6 +280,7 @@ pub struct TrashListing {
 
 /// One version of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionMeta {
     /// Revision number, from 1.
     pub rev: u64,
@@ -271,6 +296,7 @@ pub struct VersionMeta {
 
 /// `GET /api/v1/files/{id}/versions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionList {
     /// Versions, newest first.
     pub versions: Vec<VersionMeta>,
@@ -278,6 +304,7 @@ pub struct VersionList {
 
 /// `GET /api/v1/search?q=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     /// Matching live entries, by name.
     pub entries: Vec<FileMeta>,
@@ -285,6 +312,7 @@ pub struct SearchResults {
 
 /// One change in `GET /api/v1/sync/delta`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeltaEntry {
     /// The entry's path after the change (before it, for `deleted`).
     pub path: String,
@@ -299,6 +327,7 @@ pub struct DeltaEntry {
 
 /// `GET /api/v1/sync/delta?cursor=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Delta {
     /// Changes after the cursor, oldest first.
     pub entries: Vec<DeltaEntry>,
@@ -314,6 +343,7 @@ pub struct Delta {
 
 /// `POST /api/v1/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewToken {
     /// A name to recognise the token by, e.g. `backup script`.
     pub label: String,
@@ -321,6 +351,7 @@ pub struct NewToken {
 
 /// An API token as listed (the secret is shown only once, when created).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenInfo {
     /// Opaque token id, for revoking it.
     pub id: String,
@@ -332,6 +363,7 @@ pub struct TokenInfo {
 
 /// The answer to `POST /api/v1/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     /// The token.
     pub info: TokenInfo,
@@ -341,6 +373,7 @@ pub struct CreatedToken {
 
 /// `GET /api/v1/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenList {
     /// The user's API tokens, newest first.
     pub tokens: Vec<TokenInfo>,
