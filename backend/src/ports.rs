@@ -141,14 +141,18 @@ pub trait MetadataStore: Send + Sync {
         owner: &UserId,
         chunks: &[ChunkId],
     ) -> Result<HashSet<ChunkId>, StoreError>;
-    /// Records that chunks of an upload arrived and their bytes are stored.
+    /// Records that chunks of an upload arrived and their bytes are stored: in the
+    /// blob store, or, for the small chunks in `inline`, here with the record.
     async fn chunks_received(
         &self,
         owner: &UserId,
         upload: &UploadId,
         received: &[UploadChunk],
+        inline: &[(ChunkId, Bytes)],
         now: i64,
     ) -> Result<(), StoreError>;
+    /// The bytes of a chunk kept in the metadata store, if it is.
+    async fn inline_chunk(&self, id: &ChunkId) -> Result<Option<Bytes>, StoreError>;
     /// Commits a finished upload: the file version, its chunk references, the usage.
     async fn commit_upload(&self, commit: Commit) -> Result<CommitOutcome, StoreError>;
     /// The chunks of a file version, in order.

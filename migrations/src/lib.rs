@@ -7,6 +7,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_initial;
 mod m20261125_000002_journal;
+mod m20261125_000003_name_search;
+mod m20261125_000004_inline_chunks;
 
 /// Runs every migration in order; the server calls it on start-up.
 pub struct Migrator;
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261125_000002_journal::Migration),
+            Box::new(m20261125_000003_name_search::Migration),
+            Box::new(m20261125_000004_inline_chunks::Migration),
         ]
     }
 }

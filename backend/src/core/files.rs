@@ -2,7 +2,8 @@
 
 use super::{now_ms, Core};
 use crate::domain::{
-    Change, Error, FileEntry, FileId, RelPath, TrashedEntry, User, VersionChunk, VersionInfo,
+    stored_inline, Change, Error, FileEntry, FileId, RelPath, TrashedEntry, User, VersionChunk,
+    VersionInfo,
 };
 use crate::ports::StoreError;
 use bytes::Bytes;
@@ -143,7 +144,15 @@ impl Core {
             .map(move |(chunk, from, to)| {
                 let core = Arc::clone(&core);
                 async move {
-                    let bytes = core.blobs.get(&chunk.id).await?;
+                    let inline = if stored_inline(chunk.size) {
+                        core.meta.inline_chunk(&chunk.id).await?
+                    } else {
+                        None
+                    };
+                    let bytes = match inline {
+                        Some(bytes) => bytes,
+                        None => core.blobs.get(&chunk.id).await?,
+                    };
                     if bytes.len() as u64 != chunk.size {
                         return Err(StoreError::Backend(format!(
                             "chunk {} holds {} bytes, {} expected",

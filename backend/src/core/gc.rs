@@ -72,8 +72,14 @@ impl Core {
 }
 
 impl Core {
-    /// Whether the chunk store holds a chunk's bytes (for checks and diagnostics).
+    /// Whether a chunk's bytes are stored, in the metadata store (small chunks) or
+    /// the blob store (for checks and diagnostics).
     pub async fn chunk_stored(&self, id: &wasm_chunker::ChunkId) -> Result<bool, Error> {
+        Ok(self.meta.inline_chunk(id).await?.is_some() || self.blobs.contains(id).await?)
+    }
+
+    /// Whether the blob store holds a chunk's bytes.
+    pub async fn chunk_in_blob_store(&self, id: &wasm_chunker::ChunkId) -> Result<bool, Error> {
         Ok(self.blobs.contains(id).await?)
     }
 }

@@ -3,13 +3,69 @@
 
 use super::{now_ms, Core};
 use crate::domain::{
-    chunks_needed, Commit, CommitOutcome, ConflictPolicy, Error, RelPath, UploadChunk, UploadId,
-    UploadSession, User,
+    chunks_needed, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, RelPath,
+    UploadChunk, UploadId, UploadSession, User,
 };
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures::stream::{FuturesUnordered, Stream};
 use futures::StreamExt;
+use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use wasm_chunker::ChunkId;
+use wasm_chunker::{ChunkId, ChunkRef};
+
+/// One announced chunk being received: its bytes so far and their running SHA-256.
+struct ChunkAssembly {
+    chunk: UploadChunk,
+    bytes: BytesMut,
+    hasher: Sha256,
+}
+
+impl ChunkAssembly {
+    fn new(chunk: &UploadChunk) -> ChunkAssembly {
+        ChunkAssembly {
+            chunk: *chunk,
+            bytes: BytesMut::with_capacity(chunk.size as usize),
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// Moves from the front of `frame` what this chunk still lacks; whether it is whole.
+    fn take(&mut self, frame: &mut Bytes) -> bool {
+        let wanted = self.chunk.size as usize - self.bytes.len();
+        let piece = frame.split_to(wanted.min(frame.len()));
+        self.hasher.update(&piece);
+        self.bytes.extend_from_slice(&piece);
+        self.bytes.len() == self.chunk.size as usize
+    }
+
+    /// The whole chunk, if its bytes hash to the announced id.
+    fn finish(self) -> Result<(UploadChunk, Bytes), Error> {
+        let actual = ChunkId(self.hasher.finalize().into());
+        if actual == self.chunk.id {
+            Ok((self.chunk, self.bytes.freeze()))
+        } else {
+            Err(Error::ChunkHashMismatch {
+                index: self.chunk.index,
+                expected: self.chunk.id.to_hex(),
+                actual: actual.to_hex(),
+            })
+        }
+    }
+}
+
+/// Notes a finished chunk write: stored, or the request's first error.
+fn record_write(
+    write: Result<UploadChunk, crate::ports::StoreError>,
+    stored: &mut Vec<UploadChunk>,
+    first_error: &mut Option<Error>,
+) {
+    match write {
+        Ok(chunk) => stored.push(chunk),
+        Err(error) => {
+            first_error.get_or_insert(error.into());
+        }
+    }
+}
 
 /// A new upload, as parsed from the request.
 #[derive(Debug, Clone)]
@@ -103,13 +159,7 @@ impl Core {
                 request.size
             )));
         }
-        let available = user.quota_bytes.saturating_sub(user.used_bytes);
-        if request.size > available {
-            return Err(Error::QuotaExceeded {
-                needed: request.size,
-                available,
-            });
-        }
+        self.check_quota(user, &request.path, request.size).await?;
         if let Some(existing) = self.meta.entry_by_path(&user.id, &request.path).await? {
             if existing.is_folder {
                 return Err(Error::AlreadyExists(format!("folder {}", request.path)));
@@ -193,15 +243,22 @@ impl Core {
     }
 
     /// Stores announced chunks sent in one body, concatenated in the order of
-    /// `indexes`. Each is verified and stored on its own; a chunk that fails its
-    /// check stores nothing and the request answers with that error.
-    pub async fn upload_put_chunks(
+    /// `indexes`, as the body streams in: each chunk is hashed while it arrives and
+    /// written as soon as it is whole, so a request holds a few chunks at most,
+    /// whatever its size. Each chunk is verified and stored on its own: one that
+    /// fails its check stores nothing, the others are kept, and the request answers
+    /// with the first error. `declared` is the body's announced length, if any.
+    pub async fn upload_put_chunks<B>(
         &self,
         user: &User,
         id: &UploadId,
         indexes: &[u64],
-        body: Bytes,
-    ) -> Result<Vec<u64>, Error> {
+        declared: Option<u64>,
+        mut body: B,
+    ) -> Result<Vec<u64>, Error>
+    where
+        B: Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+    {
         if indexes.is_empty() {
             return Err(Error::BadRequest(
                 "no chunk indexes given; add ?indexes=0,1,…".into(),
@@ -209,92 +266,112 @@ impl Core {
         }
         // Only the chunks this request carries: a large upload has thousands.
         let upload = self.open_upload_at(user, id, Some(indexes)).await?;
-        if indexes.is_empty() {
-            return Err(Error::BadRequest(
-                "no chunk indexes given; add ?indexes=0,1,…".into(),
-            ));
-        }
         let by_index: HashMap<u64, &UploadChunk> =
             upload.chunks.iter().map(|c| (c.index, c)).collect();
         let mut expected = Vec::with_capacity(indexes.len());
+        let mut seen = HashSet::new();
         for index in indexes {
             let chunk = by_index.get(index).ok_or_else(|| {
                 Error::BadRequest(format!(
                     "chunk {index} was not announced; announce it first"
                 ))
             })?;
+            if !seen.insert(*index) {
+                return Err(Error::BadRequest(format!(
+                    "chunk {index} is listed twice in indexes"
+                )));
+            }
             expected.push(**chunk);
         }
         let total: u64 = expected.iter().map(|c| c.size).sum();
-        if total != body.len() as u64 {
-            return Err(match expected.as_slice() {
-                [single] => Error::ChunkSizeMismatch {
-                    index: single.index,
-                    expected: single.size,
-                    actual: body.len() as u64,
-                },
-                _ => Error::BadRequest(format!(
-                    "the body holds {} bytes but chunks {indexes:?} were announced with {total}; send exactly their bytes, in that order",
-                    body.len()
-                )),
-            });
+        let size_error = |actual: u64| {
+            match expected.as_slice() {
+            [single] => Error::ChunkSizeMismatch {
+                index: single.index,
+                expected: single.size,
+                actual,
+            },
+            _ => Error::BadRequest(format!(
+                "the body holds {actual} bytes but chunks {indexes:?} were announced with {total}; send exactly their bytes, in that order"
+            )),
         }
-        let verified = {
-            let body = body.clone();
-            let expected = expected.clone();
-            tokio::task::spawn_blocking(move || {
-                let mut offset = 0usize;
-                expected
-                    .into_iter()
-                    .map(|chunk| {
-                        let bytes = body.slice(offset..offset + chunk.size as usize);
-                        offset += chunk.size as usize;
-                        let actual = ChunkId::of(&bytes);
-                        (chunk, bytes, actual)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))?
         };
-        let mut good = Vec::new();
+        let limit = self.limits.max_request_bytes;
+        if total > limit {
+            return Err(Error::TooLarge { size: total, limit });
+        }
+        if let Some(declared) = declared.filter(|&declared| declared != total) {
+            return Err(size_error(declared));
+        }
+
+        let mut writes = FuturesUnordered::new();
+        let mut stored = Vec::new();
+        let mut inline = Vec::new();
         let mut first_error = None;
-        for (chunk, bytes, actual) in verified {
-            if actual == chunk.id {
-                good.push((chunk, bytes));
-            } else {
-                first_error.get_or_insert(Error::ChunkHashMismatch {
-                    index: chunk.index,
-                    expected: chunk.id.to_hex(),
-                    actual: actual.to_hex(),
-                });
+        let mut chunks = expected.iter();
+        let mut current = chunks.next().map(ChunkAssembly::new);
+        let mut received = 0u64;
+        'body: while let Some(frame) = body.next().await {
+            let mut frame = match frame {
+                Ok(frame) => frame,
+                Err(e) => {
+                    first_error = Some(Error::BadRequest(format!(
+                        "the body broke off after {received} bytes ({e}); ask GET /api/v1/files/upload/{id} which chunks are missing and send those again"
+                    )));
+                    break;
+                }
+            };
+            received += frame.len() as u64;
+            while !frame.is_empty() {
+                let Some(assembly) = current.as_mut() else {
+                    first_error = Some(size_error(received.max(total + 1)));
+                    break 'body;
+                };
+                let whole = assembly.take(&mut frame);
+                if !whole {
+                    continue;
+                }
+                if let Some(done) = current.take() {
+                    match done.finish() {
+                        Ok((chunk, bytes)) if stored_inline(chunk.size) => {
+                            stored.push(chunk);
+                            inline.push((chunk.id, bytes));
+                        }
+                        Ok((chunk, bytes)) => {
+                            // At most two writes pending per request: the body waits.
+                            while writes.len() >= 2 {
+                                if let Some(write) = writes.next().await {
+                                    record_write(write, &mut stored, &mut first_error);
+                                }
+                            }
+                            let blobs = std::sync::Arc::clone(&self.blobs);
+                            writes.push(async move {
+                                blobs.put(&chunk.id, bytes).await.map(|()| chunk)
+                            });
+                        }
+                        Err(mismatch) => {
+                            first_error.get_or_insert(mismatch);
+                        }
+                    }
+                }
+                current = chunks.next().map(ChunkAssembly::new);
             }
         }
-        // The bytes first, durably, a few at once; then one transaction records them.
-        let owned: Vec<(ChunkId, Bytes)> = good
-            .iter()
-            .map(|(chunk, bytes)| (chunk.id, bytes.clone()))
-            .collect();
-        let store = std::sync::Arc::clone(&self.blobs);
-        let puts = futures::stream::iter(owned)
-            .map(move |(id, bytes)| {
-                let store = std::sync::Arc::clone(&store);
-                async move { store.put(&id, bytes).await }
-            })
-            .buffer_unordered(4)
-            .collect::<Vec<_>>()
-            .await;
-        for put in puts {
-            put?;
+        if first_error.is_none() && (current.is_some() || received != total) {
+            first_error = Some(size_error(received));
         }
-        let received: Vec<UploadChunk> = good.iter().map(|(chunk, _)| *chunk).collect();
-        self.meta
-            .chunks_received(&user.id, id, &received, now_ms())
-            .await?;
-        let stored = received.iter().map(|c| c.index).collect();
+        while let Some(write) = writes.next().await {
+            record_write(write, &mut stored, &mut first_error);
+        }
+        if !stored.is_empty() {
+            self.meta
+                .chunks_received(&user.id, id, &stored, &inline, now_ms())
+                .await?;
+        }
         match first_error {
             Some(error) => Err(error),
-            None => Ok(stored),
+            // In the order of the request.
+            None => Ok(expected.iter().map(|c| c.index).collect()),
         }
     }
 
@@ -321,23 +398,28 @@ impl Core {
     /// upload announced it. The client then sends those chunks again.
     async fn check_blobs_present(&self, upload: &UploadSession) -> Result<(), Error> {
         use futures::stream;
-        let received: Vec<(u64, ChunkId)> = upload
+        let received: Vec<(u64, ChunkId, u64)> = upload
             .chunks
             .iter()
             .filter(|c| c.received)
-            .map(|c| (c.index, c.id))
+            .map(|c| (c.index, c.id, c.size))
             .collect();
         let checks = stream::iter(received)
-            .map(|(index, id)| {
-                let blobs = std::sync::Arc::clone(&self.blobs);
-                async move { (index, blobs.contains(&id).await) }
+            .map(|(index, id, size)| async move {
+                if stored_inline(size) {
+                    if let Some(_bytes) = self.meta.inline_chunk(&id).await? {
+                        return Ok::<_, Error>((index, true));
+                    }
+                }
+                Ok((index, self.blobs.contains(&id).await?))
             })
             .buffer_unordered(16)
             .collect::<Vec<_>>()
             .await;
         let mut missing = Vec::new();
-        for (index, present) in checks {
-            if !present? {
+        for check in checks {
+            let (index, present) = check?;
+            if !present {
                 missing.push(index);
             }
         }
@@ -349,6 +431,28 @@ impl Core {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Checks that `size` bytes at `path` fit in the user's quota; a new version
+    /// replaces the current one's size in the user's usage. Checked when an upload
+    /// starts, and again when it commits, as other uploads may have committed since.
+    async fn check_quota(&self, user: &User, path: &RelPath, size: u64) -> Result<(), Error> {
+        let mut available = user.quota_bytes.saturating_sub(user.used_bytes);
+        if size <= available {
+            return Ok(());
+        }
+        if let Some(current) = self.meta.entry_by_path(&user.id, path).await? {
+            if !current.is_folder {
+                available += current.size;
+            }
+        }
+        if size > available {
+            return Err(Error::QuotaExceeded {
+                needed: size,
+                available,
+            });
+        }
+        Ok(())
     }
 
     /// Commits an upload whose chunks are all stored.
@@ -382,6 +486,8 @@ impl Core {
             });
         }
         self.check_blobs_present(&upload).await?;
+        self.check_quota(user, &RelPath::parse(&upload.path)?, upload.size)
+            .await?;
         let actual = hex::encode(wasm_chunker::content_hash(
             upload.chunks.iter().map(|c| &c.id),
         ));
@@ -398,6 +504,8 @@ impl Core {
                 content_hash: actual,
                 on_conflict,
                 now: now_ms(),
+                session_stored: true,
+                inline: Vec::new(),
             })
             .await?;
         Ok(outcome)
@@ -405,50 +513,105 @@ impl Core {
 }
 
 impl Core {
-    /// Stores a whole small file sent in one request: chunks it here, stores the
-    /// chunks the user does not have yet, and commits, as an upload would.
+    /// Stores a whole file sent in one request (`POST /api/v1/files`): chunks it
+    /// here, stores the chunks the user does not have yet, and commits in one
+    /// transaction, without the round trips of an upload session.
     pub async fn upload_small(
         &self,
         user: &User,
         path: RelPath,
-        bytes: bytes::Bytes,
+        bytes: Bytes,
         device: Option<String>,
     ) -> Result<CommitOutcome, Error> {
-        let params = self.limits.chunking;
-        let data = bytes.clone();
-        let (chunks, content_hash) =
-            tokio::task::spawn_blocking(move || wasm_chunker::chunk_all(params, &data))
-                .await
-                .map_err(|e| Error::Internal(format!("chunking task failed: {e}")))?
-                .map_err(|e| Error::Internal(format!("server chunk parameters: {e}")))?;
-        let (session, needed) = self
-            .upload_init(
-                user,
-                InitRequest {
-                    path,
-                    size: bytes.len() as u64,
-                    parent_rev: None,
-                    device,
-                    chunks: chunks.iter().map(|c| (c.id, u64::from(c.len))).collect(),
-                },
-            )
-            .await?;
-        if !needed.is_empty() {
-            let mut body = Vec::new();
-            for &index in &needed {
-                let chunk = chunks[index as usize];
-                let start = chunk.offset as usize;
-                body.extend_from_slice(&bytes[start..start + chunk.len as usize]);
-            }
-            self.upload_put_chunks(user, &session.id, &needed, bytes::Bytes::from(body))
-                .await?;
+        if path.is_root() {
+            return Err(Error::BadRequest(
+                "cannot upload to /; give a file path such as /notes.txt".into(),
+            ));
         }
-        self.upload_complete(
-            user,
-            &session.id,
-            &hex::encode(content_hash),
-            ConflictPolicy::Copy,
-        )
-        .await
+        let size = bytes.len() as u64;
+        self.check_quota(user, &path, size).await?;
+        let params = self.limits.chunking;
+        let chunk = move |data: &[u8]| {
+            wasm_chunker::chunk_all(params, data)
+                .map_err(|e| Error::Internal(format!("server chunk parameters: {e}")))
+        };
+        // Chunking a few hundred KiB takes less time than a hop to a blocking thread.
+        let (chunks, content_hash) = if bytes.len() <= 256 * 1024 {
+            chunk(&bytes)?
+        } else {
+            let data = bytes.clone();
+            tokio::task::spawn_blocking(move || chunk(&data))
+                .await
+                .map_err(|e| Error::Internal(format!("chunking task failed: {e}")))??
+        };
+        let bytes_of = |c: &ChunkRef| {
+            let start = c.offset as usize;
+            (c.id, bytes.slice(start..start + c.len as usize))
+        };
+        // Small chunks go in with the commit; the others the user lacks are
+        // written to the blob store first.
+        let mut inline = Vec::new();
+        let mut large = Vec::new();
+        let mut seen = HashSet::new();
+        for c in chunks.iter().filter(|c| seen.insert(c.id)) {
+            if stored_inline(u64::from(c.len)) {
+                inline.push(bytes_of(c));
+            } else {
+                large.push(*c);
+            }
+        }
+        let ids: Vec<ChunkId> = large.iter().map(|c| c.id).collect();
+        let known = if ids.is_empty() {
+            HashSet::new()
+        } else {
+            self.meta.known_chunks(&user.id, &ids).await?
+        };
+        let fresh: Vec<(ChunkId, Bytes)> = large
+            .iter()
+            .filter(|c| !known.contains(&c.id))
+            .map(bytes_of)
+            .collect();
+        let blobs = std::sync::Arc::clone(&self.blobs);
+        let mut puts = futures::stream::iter(fresh)
+            .map(move |(id, data)| {
+                let blobs = std::sync::Arc::clone(&blobs);
+                async move { blobs.put(&id, data).await }
+            })
+            .buffer_unordered(4);
+        while let Some(put) = puts.next().await {
+            put?;
+        }
+        let now = now_ms();
+        let upload = UploadSession {
+            id: UploadId::generate(),
+            owner: user.id.clone(),
+            path: path.to_string(),
+            size,
+            parent_rev: None,
+            device,
+            created_at: now,
+            expires_at: now,
+            chunks: chunks
+                .iter()
+                .enumerate()
+                .map(|(index, c)| UploadChunk {
+                    index: index as u64,
+                    id: c.id,
+                    size: u64::from(c.len),
+                    received: true,
+                })
+                .collect(),
+        };
+        Ok(self
+            .meta
+            .commit_upload(Commit {
+                upload,
+                content_hash: hex::encode(content_hash),
+                on_conflict: ConflictPolicy::Copy,
+                now,
+                session_stored: false,
+                inline,
+            })
+            .await?)
     }
 }

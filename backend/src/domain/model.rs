@@ -110,6 +110,12 @@ pub struct Commit {
     pub on_conflict: ConflictPolicy,
     /// Commit time, Unix milliseconds.
     pub now: i64,
+    /// Whether `upload` is a stored session (which the commit closes), or one made
+    /// up for a file sent whole, whose chunks the commit records itself.
+    pub session_stored: bool,
+    /// For a file sent whole: the bytes of its chunks kept in the metadata store
+    /// (see [`crate::domain::stored_inline`]).
+    pub inline: Vec<(wasm_chunker::ChunkId, bytes::Bytes)>,
 }
 
 /// What a commit did.

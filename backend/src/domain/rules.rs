@@ -27,6 +27,16 @@ pub fn chunks_needed(announced: &[(u64, ChunkId)], known: &HashSet<ChunkId>) -> 
         .collect()
 }
 
+/// Chunks of at most this many bytes are kept in the metadata store, written in the
+/// same transaction that records them, rather than in the blob store: for small
+/// files, one durable write instead of two.
+pub const INLINE_CHUNK_MAX: u64 = 32 * 1024;
+
+/// Whether a chunk of `size` bytes is kept in the metadata store.
+pub fn stored_inline(size: u64) -> bool {
+    size <= INLINE_CHUNK_MAX
+}
+
 /// The name of a conflicted copy: `report (Alice's phone's conflicted copy 2026-11-25).pdf`.
 ///
 /// The extension stays last so the copy opens like the original; a leading dot

@@ -142,3 +142,81 @@ async fn chunks_of_an_open_upload_are_kept_and_can_be_committed_later() {
         data
     );
 }
+
+#[tokio::test]
+async fn small_chunks_live_in_the_database_and_are_collected_like_the_others() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let params = alice.config().await.chunking;
+    let note = random_bytes(20_000, 31);
+    let (note_chunks, _) = chunk(params, &note);
+    let ids: Vec<_> = note_chunks.iter().map(|c| c.id).collect();
+
+    // Sent whole in one form post, and through an upload session.
+    let form = reqwest::multipart::Form::new()
+        .text("path", "/note.txt")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(note.clone()).file_name("note.txt"),
+        );
+    let posted: frontend::api::types::UploadCommitted = alice
+        .request(Method::POST, "/api/v1/files")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chunks_stored(&server, &ids).await, [true]);
+    assert!(
+        !server.core.chunk_in_blob_store(&ids[0]).await.unwrap(),
+        "a 20 kB chunk is kept in the database, not as a blob"
+    );
+    let (copy, sent) = alice.upload("/copy.txt", &note).await;
+    assert_eq!(sent, 0, "deduplicated like any chunk");
+    for id in [&posted.file.id, &copy.file.id] {
+        assert_eq!(alice.download(id).await.bytes().await.unwrap(), note);
+    }
+    let tail = alice
+        .request(
+            Method::GET,
+            &format!("/api/v1/files/{}/content", posted.file.id),
+        )
+        .header("Range", "bytes=-5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.bytes().await.unwrap(), note[note.len() - 5..]);
+
+    // A fresh small chunk sent through a session is kept in the database too.
+    let other = random_bytes(1_000, 32);
+    let (other_chunks, _) = chunk(params, &other);
+    alice.upload("/other.txt", &other).await;
+    assert!(!server
+        .core
+        .chunk_in_blob_store(&other_chunks[0].id)
+        .await
+        .unwrap());
+    assert_eq!(chunks_stored(&server, &[other_chunks[0].id]).await, [true]);
+
+    for id in [&posted.file.id, &copy.file.id] {
+        alice
+            .request(Method::DELETE, &format!("/api/v1/files/{id}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    alice
+        .request(Method::DELETE, "/api/v1/trash")
+        .send()
+        .await
+        .unwrap();
+    server
+        .core
+        .collect_garbage_at(now() + 2 * DAY_MS)
+        .await
+        .unwrap();
+    assert_eq!(chunks_stored(&server, &ids).await, [false], "collected");
+    assert_eq!(chunks_stored(&server, &[other_chunks[0].id]).await, [true]);
+}

@@ -391,3 +391,51 @@ async fn uploads_over_quota_are_refused_up_front() {
         "nothing of the refused upload is stored"
     );
 }
+
+#[tokio::test]
+async fn the_quota_is_checked_again_when_an_upload_commits() {
+    let server = TestServer::start_with(|config| config.quota_bytes = 1_000_000).await;
+    let alice = server.user("alice").await;
+    let params = alice.config().await.chunking;
+    // Two uploads that each fit start side by side; together they do not.
+    let first = random_bytes(600_000, 21);
+    let second = random_bytes(600_000, 22);
+    let (first_chunks, first_hash) = chunk(params, &first);
+    let (second_chunks, second_hash) = chunk(params, &second);
+    let first_init = alice.init("/a.bin", &first, &first_chunks).await.unwrap();
+    let second_init = alice.init("/b.bin", &second, &second_chunks).await.unwrap();
+    alice
+        .put_packed(
+            &first_init.upload_id,
+            &first,
+            &first_chunks,
+            &first_init.chunks_needed,
+        )
+        .await
+        .unwrap();
+    alice
+        .put_packed(
+            &second_init.upload_id,
+            &second,
+            &second_chunks,
+            &second_init.chunks_needed,
+        )
+        .await
+        .unwrap();
+    alice
+        .complete(&first_init.upload_id, &first_hash)
+        .await
+        .unwrap();
+    let refused = alice
+        .complete(&second_init.upload_id, &second_hash)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(refused.body.error.code, "quota-exceeded");
+
+    // Replacing a file counts only the difference.
+    let edited = random_bytes(650_000, 23);
+    alice.upload("/a.bin", &edited).await;
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["used_bytes"].as_u64(), Some(650_000));
+}

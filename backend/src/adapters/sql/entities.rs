@@ -96,6 +96,8 @@ pub mod chunks {
         pub refcount: i64,
         pub delete_after: Option<i64>,
         pub created_at: i64,
+        /// The bytes of a small chunk, kept here rather than in the blob store.
+        pub inline_data: Option<Vec<u8>>,
     }
     no_relations!();
 }

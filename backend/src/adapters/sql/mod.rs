@@ -14,6 +14,7 @@ use crate::domain::{
 };
 use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind};
 use async_trait::async_trait;
+use bytes::Bytes;
 use entities::{
     auth_tokens, chunks, file_versions, files, journal, upload_chunks, uploads, users,
     version_chunks,
@@ -108,6 +109,44 @@ impl SqlMetadataStore {
         }
         Migrator::up(&db, None).await.map_err(backend)?;
         Ok(SqlMetadataStore { db, chunk_grace_ms })
+    }
+
+    /// Adds the records of newly stored chunks (unreferenced, so collectable after
+    /// the grace period unless a version takes them), with the bytes of those in
+    /// `inline`; chunks already recorded stay as they are.
+    async fn record_chunks<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        chunks: &[UploadChunk],
+        inline: &[(ChunkId, Bytes)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let inline: HashMap<&ChunkId, &Bytes> = inline.iter().map(|(id, b)| (id, b)).collect();
+        let mut seen = std::collections::HashSet::new();
+        let rows: Vec<chunks::ActiveModel> = chunks
+            .iter()
+            .filter(|chunk| seen.insert(chunk.id))
+            .map(|chunk| chunks::ActiveModel {
+                hash: Set(chunk.id.to_hex()),
+                size: Set(to_i64(chunk.size)),
+                refcount: Set(0),
+                delete_after: Set(Some(now + self.chunk_grace_ms)),
+                created_at: Set(now),
+                inline_data: Set(inline.get(&chunk.id).map(|bytes| bytes.to_vec())),
+            })
+            .collect();
+        for batch in rows.chunks(BATCH_ROWS) {
+            chunks::Entity::insert_many(batch.to_vec())
+                .on_conflict(
+                    OnConflict::column(chunks::Column::Hash)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 
     async fn root_of<C: ConnectionTrait>(db: &C, owner: &UserId) -> Result<FileId, StoreError> {
@@ -655,33 +694,14 @@ impl MetadataStore for SqlMetadataStore {
         owner: &UserId,
         upload: &UploadId,
         received: &[UploadChunk],
+        inline: &[(ChunkId, Bytes)],
         now: i64,
     ) -> Result<(), StoreError> {
         if received.is_empty() {
             return Ok(());
         }
         let txn = self.db.begin().await.map_err(backend)?;
-        let mut seen = std::collections::HashSet::new();
-        let rows: Vec<chunks::ActiveModel> = received
-            .iter()
-            .filter(|chunk| seen.insert(chunk.id))
-            .map(|chunk| chunks::ActiveModel {
-                hash: Set(chunk.id.to_hex()),
-                size: Set(to_i64(chunk.size)),
-                refcount: Set(0),
-                delete_after: Set(Some(now + self.chunk_grace_ms)),
-                created_at: Set(now),
-            })
-            .collect();
-        chunks::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::column(chunks::Column::Hash)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await
-            .map_err(backend)?;
+        self.record_chunks(&txn, received, inline, now).await?;
         upload_chunks::Entity::update_many()
             .col_expr(upload_chunks::Column::Received, Expr::value(true))
             .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
@@ -692,6 +712,17 @@ impl MetadataStore for SqlMetadataStore {
             .map_err(backend)?;
         txn.commit().await.map_err(backend)?;
         Ok(())
+    }
+
+    async fn inline_chunk(&self, id: &ChunkId) -> Result<Option<Bytes>, StoreError> {
+        let data: Option<Option<Vec<u8>>> = chunks::Entity::find_by_id(id.to_hex())
+            .select_only()
+            .column(chunks::Column::InlineData)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(data.flatten().map(Bytes::from))
     }
 
     async fn commit_upload(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
@@ -712,7 +743,9 @@ impl MetadataStore for SqlMetadataStore {
                 return Err(StoreError::AlreadyExists(format!("folder {path}")));
             }
             Some(found) if found.content_hash.as_deref() == Some(commit.content_hash.as_str()) => {
-                delete_upload(&txn, owner, &upload.id).await?;
+                if commit.session_stored {
+                    delete_upload(&txn, owner, &upload.id).await?;
+                }
                 txn.commit().await.map_err(backend)?;
                 return Ok(CommitOutcome::Unchanged(entry_from(found)));
             }
@@ -810,6 +843,12 @@ impl MetadataStore for SqlMetadataStore {
                 .await
                 .map_err(backend)?;
         }
+        if !commit.session_stored {
+            // A file sent whole: its chunks were stored just now, or go in now with
+            // their rows, without a session recording them.
+            self.record_chunks(&txn, &upload.chunks, &commit.inline, commit.now)
+                .await?;
+        }
         tree::reference_chunks(&txn, references).await?;
         users::Entity::update_many()
             .col_expr(
@@ -839,7 +878,9 @@ impl MetadataStore for SqlMetadataStore {
             commit.now,
         )
         .await?;
-        delete_upload(&txn, owner, &upload.id).await?;
+        if commit.session_stored {
+            delete_upload(&txn, owner, &upload.id).await?;
+        }
         txn.commit().await.map_err(backend)?;
 
         let entry = entry_from(updated);
