@@ -455,15 +455,17 @@ impl Core {
         Ok(())
     }
 
-    /// Commits an upload whose chunks are all stored.
+    /// Commits an upload whose chunks are all stored; answers what happened and the
+    /// upload's path.
     pub async fn upload_complete(
         &self,
         user: &User,
         id: &UploadId,
         content_hash: &str,
         on_conflict: ConflictPolicy,
-    ) -> Result<CommitOutcome, Error> {
+    ) -> Result<(CommitOutcome, RelPath), Error> {
         let upload = self.open_upload(user, id).await?;
+        let path = RelPath::parse(&upload.path)?;
         for (position, chunk) in upload.chunks.iter().enumerate() {
             if chunk.index != position as u64 {
                 return Err(Error::BadRequest(format!(
@@ -486,8 +488,7 @@ impl Core {
             });
         }
         self.check_blobs_present(&upload).await?;
-        self.check_quota(user, &RelPath::parse(&upload.path)?, upload.size)
-            .await?;
+        self.check_quota(user, &path, upload.size).await?;
         let actual = hex::encode(wasm_chunker::content_hash(
             upload.chunks.iter().map(|c| &c.id),
         ));
@@ -508,7 +509,7 @@ impl Core {
                 inline: Vec::new(),
             })
             .await?;
-        Ok(outcome)
+        Ok((outcome, path))
     }
 }
 
@@ -522,7 +523,7 @@ impl Core {
         path: RelPath,
         bytes: Bytes,
         device: Option<String>,
-    ) -> Result<CommitOutcome, Error> {
+    ) -> Result<(CommitOutcome, RelPath), Error> {
         if path.is_root() {
             return Err(Error::BadRequest(
                 "cannot upload to /; give a file path such as /notes.txt".into(),
@@ -602,7 +603,7 @@ impl Core {
                 })
                 .collect(),
         };
-        Ok(self
+        let outcome = self
             .meta
             .commit_upload(Commit {
                 upload,
@@ -612,6 +613,7 @@ impl Core {
                 session_stored: false,
                 inline,
             })
-            .await?)
+            .await?;
+        Ok((outcome, path))
     }
 }

@@ -815,7 +815,7 @@ pub async fn upload_complete(
         OnConflict::Copy => ConflictPolicy::Copy,
         OnConflict::Fail => ConflictPolicy::Fail,
     };
-    let outcome = state
+    let (outcome, path) = state
         .core
         .upload_complete(
             &user,
@@ -824,36 +824,41 @@ pub async fn upload_complete(
             policy,
         )
         .await?;
-    commit_answer(&state, &user, outcome, StatusCode::OK).await
+    commit_answer(outcome, &path, StatusCode::OK)
 }
 
-/// The answer to a commit: the file as committed (`status`, `conflict: true` for a
-/// conflicted copy), or 409 with the current file for `on_conflict: "fail"`.
-async fn commit_answer(
-    state: &AppState,
-    user: &User,
+/// The answer to a commit to `path`: the file as committed (`status`, `conflict:
+/// true` for a conflicted copy beside it), or 409 with the current file for
+/// `on_conflict: "fail"`.
+fn commit_answer(
     outcome: CommitOutcome,
+    path: &RelPath,
     status: StatusCode,
 ) -> ApiResult<Response> {
     let (entry, conflict) = match outcome {
         CommitOutcome::Committed(entry) | CommitOutcome::Unchanged(entry) => (entry, false),
         CommitOutcome::ConflictCopy(entry) => (entry, true),
         CommitOutcome::Conflict { current } => {
-            let path = state.core.file_meta(user, &current.id).await?.1;
             let error = Error::Conflict {
                 path: path.to_string(),
                 current_rev: current.rev,
             };
             let body = ConflictBody {
                 error: super::error::error_body(&error).error,
-                current: file_meta(&current, &path),
+                current: file_meta(&current, path),
             };
             return Ok((StatusCode::CONFLICT, Json(body)).into_response());
         }
     };
-    let path = state.core.file_meta(user, &entry.id).await?.1;
+    // A conflicted copy sits beside the path, under its own name.
+    let entry_path = match path.parent() {
+        Some(parent) if entry.name != path.name().unwrap_or_default() => {
+            parent.join(&entry.name)?
+        }
+        _ => path.clone(),
+    };
     let body = Json(UploadCommitted {
-        file: file_meta(&entry, &path),
+        file: file_meta(&entry, &entry_path),
         conflict,
     });
     Ok((status, body).into_response())
@@ -1011,8 +1016,8 @@ pub async fn files_upload_small(
             .into())
         }
     };
-    let outcome = state.core.upload_small(&user, path, bytes, None).await?;
-    commit_answer(&state, &user, outcome, StatusCode::CREATED).await
+    let (outcome, path) = state.core.upload_small(&user, path, bytes, None).await?;
+    commit_answer(outcome, &path, StatusCode::CREATED)
 }
 
 /// `PUT /bench/discard` (only with `CAIRN_BENCH_ENDPOINTS=1`): reads the whole body

@@ -2,7 +2,7 @@
 //! dedup within a user, and no dedup oracle across users.
 
 use crate::support::{chunk, random_bytes, Client, TestServer};
-use frontend::api::types::{FolderListing, UploadStatus};
+use frontend::api::types::{ChunkAnnouncement, FolderListing, UploadStatus};
 use reqwest::{Method, StatusCode};
 
 const MIB: usize = 1024 * 1024;
@@ -438,4 +438,143 @@ async fn the_quota_is_checked_again_when_an_upload_commits() {
     alice.upload("/a.bin", &edited).await;
     let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
     assert_eq!(me["used_bytes"].as_u64(), Some(650_000));
+}
+
+/// Uploads `data` to `path` as an edit of `parent_rev`, from `device`; answers the
+/// status and body of `complete`.
+async fn upload_edit(
+    client: &Client,
+    path: &str,
+    data: &[u8],
+    parent_rev: u64,
+    on_conflict: frontend::api::types::OnConflict,
+) -> (StatusCode, serde_json::Value) {
+    let (chunks, hash) = chunk(client.config().await.chunking, data);
+    let init: frontend::api::types::UploadInitResponse = client
+        .json(
+            Method::POST,
+            "/api/v1/files/upload/init",
+            &frontend::api::types::UploadInit {
+                path: path.into(),
+                size: data.len() as u64,
+                parent_rev: Some(parent_rev),
+                device: Some("Bob's laptop".into()),
+                chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
+            },
+        )
+        .await
+        .unwrap();
+    if !init.chunks_needed.is_empty() {
+        client
+            .put_packed(&init.upload_id, data, &chunks, &init.chunks_needed)
+            .await
+            .unwrap();
+    }
+    let response = client
+        .request(
+            Method::POST,
+            &format!("/api/v1/files/upload/{}/complete", init.upload_id),
+        )
+        .json(&frontend::api::types::UploadComplete {
+            content_hash: hash,
+            on_conflict,
+        })
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_stale_parent_rev_makes_a_conflicted_copy_or_a_409_and_identical_content_no_version() {
+    use frontend::api::types::OnConflict;
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let (first, _) = alice.upload("/Docs/plan.txt", b"first draft").await;
+    assert_eq!(first.file.rev, 1);
+
+    // An edit of the current revision replaces it.
+    let (status, second) = upload_edit(
+        &alice,
+        "/Docs/plan.txt",
+        b"second draft",
+        1,
+        OnConflict::Copy,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (second["file"]["rev"].as_u64(), second["conflict"].as_bool()),
+        (Some(2), Some(false))
+    );
+
+    // Another edit of revision 1 arrives late: saved beside it as a conflicted copy.
+    let (status, late) = upload_edit(
+        &alice,
+        "/Docs/plan.txt",
+        b"a rival draft",
+        1,
+        OnConflict::Copy,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(late["conflict"], true);
+    let date = backend::domain::utc_date(backend::core::now_ms());
+    let copy_path = format!("/Docs/plan (Bob's laptop's conflicted copy {date}).txt");
+    assert_eq!(late["file"]["path"], copy_path.as_str());
+    let listing: FolderListing = alice.get("/api/v1/files?path=/Docs").await.unwrap();
+    let mut names: Vec<String> = listing.entries.into_iter().map(|e| e.name).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            format!("plan (Bob's laptop's conflicted copy {date}).txt"),
+            "plan.txt".to_string()
+        ]
+    );
+    let copy_id = late["file"]["id"].as_str().unwrap();
+    assert_eq!(
+        alice.download(copy_id).await.bytes().await.unwrap(),
+        &b"a rival draft"[..]
+    );
+    assert_eq!(
+        alice.download(&first.file.id).await.bytes().await.unwrap(),
+        &b"second draft"[..],
+        "nothing of either edit is lost"
+    );
+
+    // With on_conflict "fail": 409 with the file as it is, nothing saved.
+    let (status, refused) = upload_edit(
+        &alice,
+        "/Docs/plan.txt",
+        b"a third draft",
+        1,
+        OnConflict::Fail,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["error"]["code"], "conflict");
+    assert_eq!(refused["current"]["rev"], 2);
+    assert_eq!(refused["current"]["path"], "/Docs/plan.txt");
+
+    // The same bytes as the current version, even from a stale base: no conflict,
+    // no new version.
+    let (status, same) = upload_edit(
+        &alice,
+        "/Docs/plan.txt",
+        b"second draft",
+        1,
+        OnConflict::Fail,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (same["file"]["rev"].as_u64(), same["conflict"].as_bool()),
+        (Some(2), Some(false))
+    );
+    let versions: serde_json::Value = alice
+        .get(&format!("/api/v1/files/{}/versions", first.file.id))
+        .await
+        .unwrap();
+    assert_eq!(versions["versions"].as_array().map(Vec::len), Some(2));
 }
