@@ -3,12 +3,15 @@
 //! - ingest of a large upload as packed ~16 MiB requests, 4 in flight, against `curl`
 //!   sending the same bytes to the server's discard endpoint;
 //! - the same upload as one request per chunk (reported);
+//! - both again with the chunk store in memory (tmpfs): the server's own cost;
 //! - the server's peak resident memory (VmHWM) over all of it;
+//! - the disk's ceiling for that ingest: the same bytes written durably as 1 MiB
+//!   files, as the chunk store writes them;
 //! - small-file commits per second on SQLite and on PostgreSQL, against a bare
 //!   INSERT loop on the same database.
 //!
 //! `BENCH_INGEST_MIB` (default 2048) sets the upload size, `BENCH_COMMITS` (default
-//! 300) the number of small files, `BENCH_POSTGRES_URL` the PostgreSQL server.
+//! 1000) the number of small files, `BENCH_POSTGRES_URL` the PostgreSQL server.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 #[path = "../tests/it/process.rs"]
@@ -26,8 +29,8 @@ use wasm_chunker::{chunk_all, ChunkParams, ChunkRef};
 
 const MIB: usize = 1024 * 1024;
 
-fn random_bytes(len: usize) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ seed.wrapping_mul(0xD134_2543_DE82_EF95);
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
         state ^= state << 13;
@@ -165,6 +168,33 @@ async fn ingest(
     data.len() as f64 / 1e6 / started.elapsed().as_secs_f64()
 }
 
+/// The disk's ceiling for what ingest must do: write `data` durably as 1 MiB files
+/// (temporary file, fsync, rename, fsync directory) in `dir`, two writers at once;
+/// MB/s.
+fn durable_disk_writes(dir: &std::path::Path, data: &Bytes) -> f64 {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).unwrap();
+    let started = Instant::now();
+    let pieces: Vec<(usize, &[u8])> = data.chunks(MIB).enumerate().collect();
+    std::thread::scope(|scope| {
+        for half in pieces.chunks(pieces.len().div_ceil(2)) {
+            scope.spawn(move || {
+                for (i, piece) in half {
+                    let tmp = dir.join(format!("{i}.tmp"));
+                    let mut file = std::fs::File::create(&tmp).unwrap();
+                    file.write_all(piece).unwrap();
+                    file.sync_all().unwrap();
+                    std::fs::rename(&tmp, dir.join(i.to_string())).unwrap();
+                    std::fs::File::open(dir).unwrap().sync_all().unwrap();
+                }
+            });
+        }
+    });
+    let rate = data.len() as f64 / 1e6 / started.elapsed().as_secs_f64();
+    std::fs::remove_dir_all(dir).unwrap();
+    rate
+}
+
 /// Small-file commits per second through `POST /api/v1/files`, one at a time.
 async fn commits_per_second(http: &reqwest::Client, base: &str, token: &str, n: usize) -> f64 {
     let started = Instant::now();
@@ -217,7 +247,7 @@ async fn inserts_per_second(url: &str, n: usize) -> f64 {
 #[tokio::main]
 async fn main() {
     let size = env_number("BENCH_INGEST_MIB", 2048) * MIB;
-    let commits = env_number("BENCH_COMMITS", 300);
+    let commits = env_number("BENCH_COMMITS", 1000);
     let postgres = std::env::var("BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let http = reqwest::Client::new();
@@ -227,15 +257,20 @@ async fn main() {
     let base = server.base.clone();
 
     println!("server benchmarks, {} MiB upload, on loopback:", size / MIB);
-    let data = Bytes::from(random_bytes(size));
-    let file = data_dir.path().join("upload.bin");
-    std::fs::write(&file, &data).unwrap();
-    let (chunks, hash) = chunk_all(ChunkParams::default(), &data).unwrap();
-    let prepared = Prepared {
-        data: data.clone(),
-        chunks,
-        content_hash: hex::encode(hash),
+    let prepare = |seed: u64| {
+        let data = Bytes::from(random_bytes(size, seed));
+        let (chunks, hash) = chunk_all(ChunkParams::default(), &data).unwrap();
+        Prepared {
+            data,
+            chunks,
+            content_hash: hex::encode(hash),
+        }
     };
+    // Two contents, so that no upload finds its chunks already stored.
+    let first = prepare(1);
+    let second = prepare(2);
+    let file = data_dir.path().join("upload.bin");
+    std::fs::write(&file, &first.data).unwrap();
 
     let curl_token = sign_up(&http, &base, "curl").await;
     let curl_put = || {
@@ -255,23 +290,51 @@ async fn main() {
     let curl_before = curl_put();
 
     let packed_token = sign_up(&http, &base, "packed").await;
-    let packed = ingest(&http, &base, &packed_token, &prepared, 16 * MIB as u64, 4).await;
+    let packed = ingest(&http, &base, &packed_token, &first, 16 * MIB as u64, 4).await;
     let single_token = sign_up(&http, &base, "single").await;
-    let single = ingest(&http, &base, &single_token, &prepared, 1, 4).await;
+    let single = ingest(&http, &base, &single_token, &second, 1, 4).await;
     let rss = server.peak_rss_mib();
     let curl = curl_before.max(curl_put());
+    server.kill();
+    let disk = durable_disk_writes(&data_dir.path().join("disk-ceiling"), &first.data);
 
-    println!("  curl PUT to the discard endpoint         {curl:7.0} MB/s   (baseline)");
+    // The same uploads to a server whose chunk store is in memory (tmpfs): what the
+    // server itself costs, without the disk's limit.
+    let memory_dir = tempfile::tempdir_in("/dev/shm").unwrap();
+    let memory_server = ServerProcess::start(memory_dir.path(), &bench_env);
+    let memory_base = memory_server.base.clone();
+    let token = sign_up(&http, &memory_base, "packed").await;
+    let memory_packed = ingest(&http, &memory_base, &token, &first, 16 * MIB as u64, 4).await;
+    let token = sign_up(&http, &memory_base, "single").await;
+    let memory_single = ingest(&http, &memory_base, &token, &second, 1, 4).await;
+    let rss = rss.max(memory_server.peak_rss_mib());
+    memory_server.kill();
+    drop(memory_dir);
+
+    println!("  curl PUT to the discard endpoint          {curl:7.0} MB/s   (baseline)");
+    println!("  chunks on disk:");
     println!(
-        "  upload, packed 16 MiB requests, 4 at once {packed:7.0} MB/s   {:.2}x curl (target >= 0.7)",
+        "    upload, packed 16 MiB requests, 4 at once {packed:7.0} MB/s   {:.2}x curl (target >= 0.7)",
         packed / curl
     );
     println!(
-        "  upload, one request per chunk, 4 at once  {single:7.0} MB/s   {:.2}x curl",
+        "    upload, one request per chunk, 4 at once  {single:7.0} MB/s   {:.2}x curl",
         single / curl
     );
-    println!("  server peak RSS over all uploads         {rss:7.0} MiB    (target < 200)");
-    server.kill();
+    println!(
+        "    durable 1 MiB file writes, same disk      {disk:7.0} MB/s   (the disk's ceiling; packed upload {:.2}x of it)",
+        packed / disk
+    );
+    println!("  chunks in memory (tmpfs), the server's own cost:");
+    println!(
+        "    upload, packed 16 MiB requests, 4 at once {memory_packed:7.0} MB/s   {:.2}x curl (target >= 0.7)",
+        memory_packed / curl
+    );
+    println!(
+        "    upload, one request per chunk, 4 at once  {memory_single:7.0} MB/s   {:.2}x curl",
+        memory_single / curl
+    );
+    println!("  server peak RSS over all uploads          {rss:7.0} MiB    (target < 200)");
 
     let sqlite_dir = tempfile::tempdir().unwrap();
     let sqlite_server = ServerProcess::start(sqlite_dir.path(), &[]);
@@ -319,6 +382,9 @@ async fn main() {
     println!("BENCH curl_discard_mbps={curl:.1}");
     println!("BENCH ingest_packed_mbps={packed:.1}");
     println!("BENCH ingest_single_mbps={single:.1}");
+    println!("BENCH ingest_packed_tmpfs_mbps={memory_packed:.1}");
+    println!("BENCH ingest_single_tmpfs_mbps={memory_single:.1}");
+    println!("BENCH durable_disk_write_mbps={disk:.1}");
     println!("BENCH server_peak_rss_mib={rss:.1}");
     println!("BENCH sqlite_commits_per_s={sqlite_commits:.1}");
     println!("BENCH sqlite_inserts_per_s={sqlite_inserts:.1}");

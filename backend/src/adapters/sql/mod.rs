@@ -149,6 +149,57 @@ impl SqlMetadataStore {
         Ok(())
     }
 
+    /// Adds a new version's references to its chunks, one statement per batch: an
+    /// upsert that bumps the count of recorded chunks (clearing any pending
+    /// collection) and records the others, with the bytes of those in the commit's
+    /// `inline` (a file sent whole has no session that recorded its chunks).
+    async fn reference_new_version_chunks<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        chunks: &[UploadChunk],
+        references: HashMap<String, i64>,
+        commit: &Commit,
+    ) -> Result<(), StoreError> {
+        let inline: HashMap<String, &Bytes> = commit
+            .inline
+            .iter()
+            .map(|(id, bytes)| (id.to_hex(), bytes))
+            .collect();
+        let sizes: HashMap<String, u64> = chunks.iter().map(|c| (c.id.to_hex(), c.size)).collect();
+        let rows: Vec<chunks::ActiveModel> = references
+            .into_iter()
+            .map(|(hash, count)| chunks::ActiveModel {
+                size: Set(to_i64(sizes.get(&hash).copied().unwrap_or_default())),
+                refcount: Set(count),
+                delete_after: Set(None),
+                created_at: Set(commit.now),
+                inline_data: Set(inline.get(&hash).map(|bytes| bytes.to_vec())),
+                hash: Set(hash),
+            })
+            .collect();
+        let excluded = sea_orm::sea_query::Alias::new("excluded");
+        for batch in rows.chunks(BATCH_ROWS) {
+            chunks::Entity::insert_many(batch.to_vec())
+                .on_conflict(
+                    OnConflict::column(chunks::Column::Hash)
+                        .value(
+                            chunks::Column::Refcount,
+                            Expr::col((chunks::Entity, chunks::Column::Refcount))
+                                .add(Expr::col((excluded.clone(), chunks::Column::Refcount))),
+                        )
+                        .value(
+                            chunks::Column::DeleteAfter,
+                            Expr::value(Option::<i64>::None),
+                        )
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
     async fn root_of<C: ConnectionTrait>(db: &C, owner: &UserId) -> Result<FileId, StoreError> {
         let user = users::Entity::find_by_id(owner.as_str())
             .one(db)
@@ -196,26 +247,39 @@ impl SqlMetadataStore {
         Ok(current)
     }
 
+    /// The folder at `path`, creating what is missing of it (each new folder
+    /// journaled).
     async fn mkdirs<C: ConnectionTrait>(
         db: &C,
         owner: &UserId,
         path: &RelPath,
         now: i64,
     ) -> Result<files::Model, StoreError> {
-        let root = Self::root_of(db, owner).await?;
-        let mut current = files::Entity::find_by_id(root.as_str())
+        let id = Self::mkdirs_id(db, owner, path, now).await?;
+        files::Entity::find_by_id(id.as_str())
             .one(db)
             .await
             .map_err(backend)?
-            .ok_or_else(|| StoreError::Backend(format!("root folder of {owner} is missing")))?;
+            .ok_or_else(|| StoreError::Backend(format!("folder {path} of {owner} is missing")))
+    }
+
+    /// The id of the folder at `path`, creating what is missing of it, with one
+    /// query per level.
+    async fn mkdirs_id<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        path: &RelPath,
+        now: i64,
+    ) -> Result<FileId, StoreError> {
+        let mut current = Self::root_of(db, owner).await?;
         let mut so_far = RelPath::root();
         for segment in path.segments() {
             so_far = so_far
                 .join(segment)
                 .map_err(|e| StoreError::Backend(e.to_string()))?;
-            let parent = FileId::from_string(current.id.clone());
+            let parent = current;
             current = match Self::live_child(db, owner, &parent, segment).await? {
-                Some(existing) if existing.is_folder => existing,
+                Some(existing) if existing.is_folder => FileId::from_string(existing.id),
                 Some(_) => return Err(StoreError::NotAFolder(so_far.to_string())),
                 None => {
                     let folder = files::Model {
@@ -246,7 +310,7 @@ impl SqlMetadataStore {
                         now,
                     )
                     .await?;
-                    folder
+                    FileId::from_string(folder.id)
                 }
             };
         }
@@ -452,17 +516,19 @@ impl MetadataStore for SqlMetadataStore {
     }
 
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError> {
-        let Some(token) = auth_tokens::Entity::find_by_id(token_hash)
-            .one(&self.db)
-            .await
-            .map_err(backend)?
-        else {
-            return Ok(None);
-        };
-        if token.expires_at.is_some_and(|expiry| expiry <= now) {
-            return Ok(None);
-        }
-        Ok(users::Entity::find_by_id(token.user_id)
+        // One query: every request authenticates.
+        let live_token = sea_orm::sea_query::Query::select()
+            .column(auth_tokens::Column::UserId)
+            .from(auth_tokens::Entity)
+            .and_where(auth_tokens::Column::TokenHash.eq(token_hash))
+            .and_where(
+                Expr::col(auth_tokens::Column::ExpiresAt)
+                    .is_null()
+                    .or(Expr::col(auth_tokens::Column::ExpiresAt).gt(now)),
+            )
+            .to_owned();
+        Ok(users::Entity::find()
+            .filter(users::Column::Id.in_subquery(live_token))
             .one(&self.db)
             .await
             .map_err(backend)?
@@ -733,8 +799,7 @@ impl MetadataStore for SqlMetadataStore {
             return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
         };
         let txn = self.db.begin().await.map_err(backend)?;
-        let parent = Self::mkdirs(&txn, owner, &parent_path, commit.now).await?;
-        let parent_id = FileId::from_string(parent.id.clone());
+        let parent_id = Self::mkdirs_id(&txn, owner, &parent_path, commit.now).await?;
         let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
 
         // Decide which entry receives the new version.
@@ -843,13 +908,8 @@ impl MetadataStore for SqlMetadataStore {
                 .await
                 .map_err(backend)?;
         }
-        if !commit.session_stored {
-            // A file sent whole: its chunks were stored just now, or go in now with
-            // their rows, without a session recording them.
-            self.record_chunks(&txn, &upload.chunks, &commit.inline, commit.now)
-                .await?;
-        }
-        tree::reference_chunks(&txn, references).await?;
+        self.reference_new_version_chunks(&txn, &upload.chunks, references, &commit)
+            .await?;
         users::Entity::update_many()
             .col_expr(
                 users::Column::UsedBytes,

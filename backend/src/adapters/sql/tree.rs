@@ -224,8 +224,7 @@ pub async fn move_entry(
             "cannot move folder {old_path} into itself ({to})"
         )));
     }
-    let parent = Store::mkdirs(&txn, owner, &to_parent, now).await?;
-    let parent_id = FileId::from_string(parent.id.clone());
+    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now).await?;
     if let Some(existing) = Store::live_child(&txn, owner, &parent_id, to_name).await? {
         if existing.id != entry.id {
             return Err(StoreError::AlreadyExists(to.to_string()));
@@ -233,7 +232,7 @@ pub async fn move_entry(
     }
     files::Entity::update(files::ActiveModel {
         id: Set(entry.id.clone()),
-        parent_id: Set(Some(parent.id.clone())),
+        parent_id: Set(Some(parent_id.to_string())),
         name: Set(to_name.to_string()),
         ..Default::default()
     })
@@ -241,7 +240,7 @@ pub async fn move_entry(
     .await
     .map_err(backend)?;
     let moved = files::Model {
-        parent_id: Some(parent.id),
+        parent_id: Some(parent_id.to_string()),
         name: to_name.to_string(),
         ..entry
     };
@@ -361,21 +360,16 @@ pub async fn copy_entry(
             "cannot copy folder {source_path} into itself ({to})"
         )));
     }
-    let parent = Store::mkdirs(&txn, owner, &to_parent, now).await?;
-    if Store::live_child(
-        &txn,
-        owner,
-        &FileId::from_string(parent.id.clone()),
-        to_name,
-    )
-    .await?
-    .is_some()
+    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now).await?;
+    if Store::live_child(&txn, owner, &parent_id, to_name)
+        .await?
+        .is_some()
     {
         return Err(StoreError::AlreadyExists(to.to_string()));
     }
 
     // Depth-first over the source tree: (source entry, new parent id, new path).
-    let mut pending = vec![(source, parent.id.clone(), to.clone())];
+    let mut pending = vec![(source, parent_id.to_string(), to.clone())];
     let mut top = None;
     while let Some((original, new_parent, new_path)) = pending.pop() {
         let copy = files::Model {
