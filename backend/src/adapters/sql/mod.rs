@@ -23,7 +23,8 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use wasm_chunker::ChunkId;
@@ -153,13 +154,13 @@ impl SqlMetadataStore {
     /// upsert that bumps the count of recorded chunks (clearing any pending
     /// collection) and records the others, with the bytes of those in the commit's
     /// `inline` (a file sent whole has no session that recorded its chunks).
-    async fn reference_new_version_chunks<C: ConnectionTrait>(
+    fn reference_new_version_chunks(
         &self,
-        db: &C,
+        writes: &mut WriteBatch,
         chunks: &[UploadChunk],
         references: HashMap<String, i64>,
         commit: &Commit,
-    ) -> Result<(), StoreError> {
+    ) {
         let inline: HashMap<String, &Bytes> = commit
             .inline
             .iter()
@@ -179,25 +180,24 @@ impl SqlMetadataStore {
             .collect();
         let excluded = sea_orm::sea_query::Alias::new("excluded");
         for batch in rows.chunks(BATCH_ROWS) {
-            chunks::Entity::insert_many(batch.to_vec())
-                .on_conflict(
-                    OnConflict::column(chunks::Column::Hash)
-                        .value(
-                            chunks::Column::Refcount,
-                            Expr::col((chunks::Entity, chunks::Column::Refcount))
-                                .add(Expr::col((excluded.clone(), chunks::Column::Refcount))),
-                        )
-                        .value(
-                            chunks::Column::DeleteAfter,
-                            Expr::value(Option::<i64>::None),
-                        )
-                        .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await
-                .map_err(backend)?;
+            writes.push(
+                chunks::Entity::insert_many(batch.to_vec())
+                    .on_conflict(
+                        OnConflict::column(chunks::Column::Hash)
+                            .value(
+                                chunks::Column::Refcount,
+                                Expr::col((chunks::Entity, chunks::Column::Refcount))
+                                    .add(Expr::col((excluded.clone(), chunks::Column::Refcount))),
+                            )
+                            .value(
+                                chunks::Column::DeleteAfter,
+                                Expr::value(Option::<i64>::None),
+                            )
+                            .to_owned(),
+                    )
+                    .into_query(),
+            );
         }
-        Ok(())
     }
 
     async fn root_of<C: ConnectionTrait>(db: &C, owner: &UserId) -> Result<FileId, StoreError> {
@@ -408,6 +408,23 @@ impl SqlMetadataStore {
         device: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
+        let entry = Self::journal_entry(owner, entry, action, path, old_path, device, now);
+        db.execute(db.get_database_backend().build(&entry))
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    /// The journal row of a change, as a statement.
+    fn journal_entry(
+        owner: &UserId,
+        entry: &files::Model,
+        action: ChangeAction,
+        path: &RelPath,
+        old_path: Option<&RelPath>,
+        device: Option<&str>,
+        now: i64,
+    ) -> sea_orm::sea_query::InsertStatement {
         journal::Entity::insert(journal::ActiveModel {
             owner_id: Set(owner.to_string()),
             file_id: Set(entry.id.clone()),
@@ -422,10 +439,7 @@ impl SqlMetadataStore {
             created_at: Set(now),
             ..Default::default()
         })
-        .exec_without_returning(db)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        .into_query()
     }
 
     /// A name for a conflicted copy that no live entry in `parent` uses yet.
@@ -854,36 +868,38 @@ impl MetadataStore for SqlMetadataStore {
             modified_at: commit.now,
             ..target
         };
+        // Every write of the commit in one round trip.
+        let mut writes = WriteBatch::new(txn.get_database_backend());
         if is_new {
-            files::Entity::insert(files::ActiveModel::from(updated.clone()))
-                .exec_without_returning(&txn)
-                .await
-                .map_err(backend)?;
+            writes.push(
+                files::Entity::insert(files::ActiveModel::from(updated.clone())).into_query(),
+            );
         } else {
-            files::Entity::update(files::ActiveModel {
-                id: Set(updated.id.clone()),
-                size: Set(updated.size),
-                content_hash: Set(updated.content_hash.clone()),
-                current_rev: Set(updated.current_rev),
-                modified_at: Set(updated.modified_at),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await
-            .map_err(backend)?;
+            writes.push(
+                files::Entity::update_many()
+                    .col_expr(files::Column::Size, Expr::value(updated.size))
+                    .col_expr(
+                        files::Column::ContentHash,
+                        Expr::value(updated.content_hash.clone()),
+                    )
+                    .col_expr(files::Column::CurrentRev, Expr::value(updated.current_rev))
+                    .col_expr(files::Column::ModifiedAt, Expr::value(updated.modified_at))
+                    .filter(files::Column::Id.eq(updated.id.as_str()))
+                    .into_query(),
+            );
         }
-        file_versions::Entity::insert(file_versions::ActiveModel {
-            file_id: Set(updated.id.clone()),
-            rev: Set(rev),
-            size: Set(size),
-            content_hash: Set(commit.content_hash.clone()),
-            created_at: Set(commit.now),
-            created_by: Set(owner.to_string()),
-            device: Set(upload.device.clone()),
-        })
-        .exec_without_returning(&txn)
-        .await
-        .map_err(backend)?;
+        writes.push(
+            file_versions::Entity::insert(file_versions::ActiveModel {
+                file_id: Set(updated.id.clone()),
+                rev: Set(rev),
+                size: Set(size),
+                content_hash: Set(commit.content_hash.clone()),
+                created_at: Set(commit.now),
+                created_by: Set(owner.to_string()),
+                device: Set(upload.device.clone()),
+            })
+            .into_query(),
+        );
 
         let mut offset = 0i64;
         let mut rows = Vec::with_capacity(upload.chunks.len());
@@ -903,22 +919,18 @@ impl MetadataStore for SqlMetadataStore {
             offset += to_i64(chunk.size);
         }
         for batch in rows.chunks(BATCH_ROWS) {
-            version_chunks::Entity::insert_many(batch.to_vec())
-                .exec_without_returning(&txn)
-                .await
-                .map_err(backend)?;
+            writes.push(version_chunks::Entity::insert_many(batch.to_vec()).into_query());
         }
-        self.reference_new_version_chunks(&txn, &upload.chunks, references, &commit)
-            .await?;
-        users::Entity::update_many()
-            .col_expr(
-                users::Column::UsedBytes,
-                Expr::col(users::Column::UsedBytes).add(size - old_size),
-            )
-            .filter(users::Column::Id.eq(owner.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(backend)?;
+        self.reference_new_version_chunks(&mut writes, &upload.chunks, references, &commit);
+        writes.push(
+            users::Entity::update_many()
+                .col_expr(
+                    users::Column::UsedBytes,
+                    Expr::col(users::Column::UsedBytes).add(size - old_size),
+                )
+                .filter(users::Column::Id.eq(owner.as_str()))
+                .into_query(),
+        );
         let file_path = parent_path
             .join(&updated.name)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -927,8 +939,7 @@ impl MetadataStore for SqlMetadataStore {
         } else {
             ChangeAction::Modified
         };
-        Self::journal(
-            &txn,
+        writes.push(Self::journal_entry(
             owner,
             &updated,
             action,
@@ -936,11 +947,22 @@ impl MetadataStore for SqlMetadataStore {
             None,
             upload.device.as_deref(),
             commit.now,
-        )
-        .await?;
+        ));
         if commit.session_stored {
-            delete_upload(&txn, owner, &upload.id).await?;
+            writes.push(
+                upload_chunks::Entity::delete_many()
+                    .filter(upload_chunks::Column::UploadId.eq(upload.id.as_str()))
+                    .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
+                    .into_query(),
+            );
+            writes.push(
+                uploads::Entity::delete_many()
+                    .filter(uploads::Column::Id.eq(upload.id.as_str()))
+                    .filter(uploads::Column::OwnerId.eq(owner.as_str()))
+                    .into_query(),
+            );
         }
+        writes.run(&txn).await?;
         txn.commit().await.map_err(backend)?;
 
         let entry = entry_from(updated);
@@ -1120,6 +1142,40 @@ async fn insert_upload_chunks<C: ConnectionTrait>(
             .map_err(backend)?;
     }
     Ok(())
+}
+
+/// Writes gathered to go to the database in one round trip: each statement is
+/// rendered by sea-query for the connection's backend with its values inlined (and
+/// escaped by the builder), and the whole batch is sent with `execute_unprepared`,
+/// inside the caller's transaction.
+pub(super) struct WriteBatch {
+    backend: DbBackend,
+    sql: String,
+}
+
+impl WriteBatch {
+    pub(super) fn new(backend: DbBackend) -> WriteBatch {
+        WriteBatch {
+            backend,
+            sql: String::new(),
+        }
+    }
+
+    pub(super) fn push(&mut self, statement: impl sea_orm::sea_query::QueryStatementWriter) {
+        let sql = match self.backend {
+            DbBackend::Postgres => statement.to_string(sea_orm::sea_query::PostgresQueryBuilder),
+            _ => statement.to_string(sea_orm::sea_query::SqliteQueryBuilder),
+        };
+        self.sql.push_str(&sql);
+        self.sql.push_str(";\n");
+    }
+
+    pub(super) async fn run<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
+        if !self.sql.is_empty() {
+            db.execute_unprepared(&self.sql).await.map_err(backend)?;
+        }
+        Ok(())
+    }
 }
 
 async fn delete_upload<C: ConnectionTrait>(
