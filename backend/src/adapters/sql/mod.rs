@@ -998,6 +998,15 @@ impl MetadataStore for SqlMetadataStore {
         tree::latest_change(&self.db, owner).await
     }
 
+    async fn changes_exceed(
+        &self,
+        owner: &UserId,
+        after: i64,
+        count: u64,
+    ) -> Result<bool, StoreError> {
+        tree::changes_exceed(&self.db, owner, after, count).await
+    }
+
     async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError> {
         gc::purge_entry(&self.db, owner, id, now, self.chunk_grace_ms).await
     }

@@ -638,3 +638,25 @@ pub async fn latest_change(db: &DatabaseConnection, owner: &UserId) -> Result<i6
         .map_err(backend)?;
     Ok(latest.flatten().unwrap_or(0))
 }
+
+/// Whether more than `count` entries follow `after`: looks for the one past `count`
+/// on the (owner, seq) index, without reading the others.
+pub async fn changes_exceed(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    after: i64,
+    count: u64,
+) -> Result<bool, StoreError> {
+    let beyond: Option<i64> = journal::Entity::find()
+        .select_only()
+        .column(journal::Column::Seq)
+        .filter(journal::Column::OwnerId.eq(owner.as_str()))
+        .filter(journal::Column::Seq.gt(after))
+        .order_by_asc(journal::Column::Seq)
+        .offset(count)
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(backend)?;
+    Ok(beyond.is_some())
+}
