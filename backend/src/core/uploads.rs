@@ -508,6 +508,7 @@ impl Core {
                 inline: Vec::new(),
             })
             .await?;
+        self.announce_commit(user, &outcome).await;
         Ok(outcome)
     }
 }
@@ -602,7 +603,7 @@ impl Core {
                 })
                 .collect(),
         };
-        Ok(self
+        let outcome = self
             .meta
             .commit_upload(Commit {
                 upload,
@@ -612,6 +613,15 @@ impl Core {
                 session_stored: false,
                 inline,
             })
-            .await?)
+            .await?;
+        self.announce_commit(user, &outcome).await;
+        Ok(outcome)
+    }
+
+    /// Announces a commit that wrote to the journal (all but a refused one).
+    async fn announce_commit(&self, user: &User, outcome: &CommitOutcome) {
+        if !matches!(outcome, CommitOutcome::Conflict { .. }) {
+            self.announce(&user.id).await;
+        }
     }
 }
