@@ -23,7 +23,8 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use wasm_chunker::ChunkId;
@@ -387,6 +388,29 @@ impl SqlMetadataStore {
     }
 }
 
+/// Makes the transactions of one namespace that append to the journal (or change its
+/// usage) take turns on PostgreSQL, by locking the user's row first. Journal positions
+/// come from one sequence, taken at insert: without the lock, two transactions of a
+/// user could commit out of position order, and a reader who saw the later one would
+/// skip the earlier for good. Taken first in each such transaction, it also orders
+/// these transactions' other locks the same way. SQLite has one writer at a time.
+pub(super) async fn lock_namespace<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+) -> Result<(), StoreError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    db.execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+        [owner.as_str().into()],
+    ))
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
 #[async_trait]
 impl MetadataStore for SqlMetadataStore {
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
@@ -550,6 +574,7 @@ impl MetadataStore for SqlMetadataStore {
         now: i64,
     ) -> Result<FileEntry, StoreError> {
         let txn = self.db.begin().await.map_err(backend)?;
+        lock_namespace(&txn, owner).await?;
         let folder = Self::mkdirs(&txn, owner, path, now).await?;
         txn.commit().await.map_err(backend)?;
         Ok(entry_from(folder))
@@ -733,6 +758,7 @@ impl MetadataStore for SqlMetadataStore {
             return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
         };
         let txn = self.db.begin().await.map_err(backend)?;
+        lock_namespace(&txn, owner).await?;
         let parent = Self::mkdirs(&txn, owner, &parent_path, commit.now).await?;
         let parent_id = FileId::from_string(parent.id.clone());
         let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
