@@ -480,3 +480,68 @@ async fn a_change_through_one_process_reaches_a_stream_on_another() {
     assert_eq!(stream_a.next().await.change().path, "/From B");
     assert_eq!(stream_b.next().await.change().path, "/From B");
 }
+
+/// Many transactions of one user at once, short ones (new folders) racing long ones
+/// (copies of a tree of 30 folders): a stream open meanwhile still sends each change
+/// once, in journal order, none skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_commits_of_one_user_stream_each_change_once() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let chain: Vec<String> = (0..30).map(|i| format!("s{i}")).collect();
+    let source = new_folder(&alice, &format!("/{}", chain.join("/"))).await;
+    let top: FileMeta = alice
+        .get::<frontend::api::types::FolderListing>("/api/v1/files?path=/")
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .find(|e| e.name == "s0")
+        .unwrap();
+    assert_ne!(top.id, source.id);
+    let (_, start, _) = delta_all(&alice, None).await;
+    let mut stream = SseStream::open(&alice, "", None).await;
+    let clone = || Client {
+        base: alice.base.clone(),
+        http: reqwest::Client::new(),
+        token: alice.token.clone(),
+    };
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let client = clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..25 {
+                new_folder(&client, &format!("/w{writer}-{i}")).await;
+            }
+        }));
+        let client = clone();
+        let id = top.id.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..3 {
+                client
+                    .json::<_, FileMeta>(
+                        Method::POST,
+                        &format!("/api/v1/files/{id}/copy"),
+                        &serde_json::json!({ "path": format!("/c{writer}-{i}") }),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    let total = 4 * 25 + 4 * 3 * 30;
+    let mut streamed = Vec::new();
+    for _ in 0..total {
+        streamed.push(stream.next().await.change());
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let (delta, _, _) = delta_all(&alice, Some(&start)).await;
+    assert_eq!(delta.len(), total);
+    assert!(
+        streamed == delta,
+        "the stream sends the journal in its order"
+    );
+    stream.assert_quiet(Duration::from_millis(200)).await;
+}
