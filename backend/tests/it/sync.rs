@@ -3,7 +3,9 @@
 //! journal, and two `cairn` processes sharing PostgreSQL and Redis.
 
 use crate::process::ServerProcess;
-use crate::support::{backend_env, postgres_database, Client, TestServer};
+use crate::support::{
+    backend_env, postgres_database, test_blobs, test_database, Client, TestDatabase, TestServer,
+};
 use bytes::Bytes;
 use frontend::api::types::{
     Delta, DeltaEntry, FileMeta, LoginResponse, LongPoll, Resync, UploadCommitted,
@@ -544,4 +546,110 @@ async fn concurrent_commits_of_one_user_stream_each_change_once() {
         "the stream sends the journal in its order"
     );
     stream.assert_quiet(Duration::from_millis(200)).await;
+}
+
+/// A `cairn` process on the suite's database and chunk store, and a signed-up user.
+async fn process_with_user(
+    data_dir: &std::path::Path,
+) -> (ServerProcess, Client, Option<TestDatabase>) {
+    let mut config = backend::config::Config::embedded(data_dir.to_path_buf());
+    let database = test_database(&mut config).await;
+    test_blobs(&mut config);
+    let server = ServerProcess::start(data_dir, &backend_env(&config));
+    let mut client = Client {
+        base: server.base.clone(),
+        http: reqwest::Client::new(),
+        token: None,
+    };
+    let login: LoginResponse = client
+        .json(
+            Method::POST,
+            "/api/v1/auth/signup",
+            &serde_json::json!({"username": "alice", "password": "correct horse"}),
+        )
+        .await
+        .unwrap();
+    client.token = Some(login.token);
+    (server, client, database)
+}
+
+/// A client of its own, so that each request opens a connection of its own.
+fn own_connection(client: &Client) -> Client {
+    Client {
+        base: client.base.clone(),
+        http: reqwest::Client::new(),
+        token: client.token.clone(),
+    }
+}
+
+/// What an open stream costs the server beyond the connection it runs on: the
+/// server's resident memory grown by 400 open streams, against that grown by 400
+/// idle connections that made one request. Then the server is asked to stop, and
+/// open streams end so that it can.
+#[tokio::test]
+async fn open_streams_stay_small_and_let_the_server_stop() {
+    const COUNT: usize = 400;
+    let data_dir = tempfile::tempdir().unwrap();
+    let (mut server, alice, _database) = process_with_user(data_dir.path()).await;
+    // Warm up (first connections, the database pool, the allocator), then measure.
+    let mut streams = Vec::new();
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        streams.push(SseStream::open(&own_connection(&alice), "", None).await);
+        let client = own_connection(&alice);
+        client.get::<serde_json::Value>("/api/v1/me").await.unwrap();
+        idle.push(client);
+    }
+    let before = server.rss_kib();
+    for _ in 0..COUNT {
+        let client = own_connection(&alice);
+        client.get::<serde_json::Value>("/api/v1/me").await.unwrap();
+        idle.push(client);
+    }
+    let per_connection = (server.rss_kib() - before) / COUNT as f64;
+    let before = server.rss_kib();
+    for _ in 0..COUNT {
+        streams.push(SseStream::open(&own_connection(&alice), "", None).await);
+    }
+    new_folder(&alice, "/Everyone sees this").await;
+    for stream in &mut streams {
+        assert_eq!(stream.next().await.change().path, "/Everyone sees this");
+    }
+    let per_stream = (server.rss_kib() - before) / COUNT as f64;
+    eprintln!("server memory: {per_connection:.1} KiB per idle connection, {per_stream:.1} KiB per open stream");
+    assert!(
+        per_stream - per_connection < 64.0,
+        "an open stream costs {per_stream:.1} KiB, an idle connection {per_connection:.1} KiB"
+    );
+    assert!(
+        server.terminate(Duration::from_secs(10)),
+        "the server stops within 10 s with {} streams open",
+        streams.len()
+    );
+}
+
+#[tokio::test]
+async fn an_idle_stream_gets_heartbeats() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let response = alice
+        .request(Method::GET, "/api/v1/notifications/stream")
+        .send()
+        .await
+        .unwrap();
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !text.lines().any(|line| line.starts_with(':')) {
+            let bytes = body.next().await.unwrap().unwrap();
+            text.push_str(std::str::from_utf8(&bytes).unwrap());
+        }
+    })
+    .await
+    .expect("a heartbeat comment within 20 s");
+    assert!(
+        text.lines()
+            .any(|line| line.trim_start_matches([':', ' ']) == "heartbeat"),
+        "{text:?}"
+    );
 }
