@@ -653,3 +653,123 @@ async fn an_idle_stream_gets_heartbeats() {
         "{text:?}"
     );
 }
+
+/// The Redis URL the tests use.
+fn redis_url() -> String {
+    std::env::var("CAIRN_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A TCP relay to Redis whose connections the test can cut, as a failing network
+/// would.
+struct CuttableProxy {
+    port: u16,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl CuttableProxy {
+    async fn start(upstream: &str) -> CuttableProxy {
+        let upstream = upstream
+            .trim_start_matches("redis://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracked = connections.clone();
+        let accept = tokio::spawn(async move {
+            loop {
+                let (mut client, _) = listener.accept().await.unwrap();
+                let upstream = upstream.clone();
+                tracked.lock().unwrap().push(tokio::spawn(async move {
+                    let mut server = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }));
+            }
+        });
+        CuttableProxy {
+            port,
+            connections,
+            accept,
+        }
+    }
+
+    /// Closes every connection relayed so far; new ones are still accepted.
+    fn cut(&self) {
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+}
+
+impl Drop for CuttableProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.cut();
+    }
+}
+
+/// The next event for `user` (or for everyone), skipping other tests' notices.
+async fn next_for(
+    events: &mut futures::stream::BoxStream<'static, backend::ports::BusEvent>,
+    user: &backend::domain::UserId,
+) -> backend::ports::BusEvent {
+    use backend::ports::BusEvent;
+    loop {
+        let event = tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .expect("an event arrives")
+            .expect("the bus lives");
+        match &event {
+            BusEvent::Changed(notice) if &notice.user != user => continue,
+            _ => return event,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_redis_bus_reconnects_and_says_notices_may_be_lost() {
+    use backend::adapters::bus_redis::RedisBus;
+    use backend::domain::UserId;
+    use backend::ports::{BusEvent, EventBus, JournalNotice};
+    let redis = redis_url();
+    assert!(
+        redis.starts_with("redis://") && !redis.contains('@'),
+        "{redis}"
+    );
+    let proxy = CuttableProxy::start(&redis).await;
+    let bus = RedisBus::connect(&format!("redis://127.0.0.1:{}", proxy.port))
+        .await
+        .unwrap();
+    let mut events = bus.subscribe();
+    // A user id of its own, so that other tests' notices on the shared Redis are told
+    // apart.
+    let user = UserId::generate();
+    let notice = |seq| JournalNotice {
+        user: user.clone(),
+        seq,
+    };
+    bus.publish(notice(1)).await.unwrap();
+    assert_eq!(
+        next_for(&mut events, &user).await,
+        BusEvent::Changed(notice(1))
+    );
+
+    proxy.cut();
+    assert_eq!(next_for(&mut events, &user).await, BusEvent::Missed);
+    // Publishing works again once the connections are back, and the notice arrives.
+    let started = Instant::now();
+    while bus.publish(notice(2)).await.is_err() {
+        assert!(started.elapsed() < PATIENCE, "publishing never recovered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    loop {
+        match next_for(&mut events, &user).await {
+            BusEvent::Missed => continue,
+            event => {
+                assert_eq!(event, BusEvent::Changed(notice(2)));
+                break;
+            }
+        }
+    }
+}
