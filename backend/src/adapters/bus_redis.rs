@@ -28,6 +28,9 @@ const CAPACITY: usize = 4096;
 const PING_EVERY: Duration = Duration::from_secs(30);
 /// The longest wait between two attempts to reconnect.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long a publication may take: commits wait for it, so a Redis that hangs must
+/// not hang them.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The Redis bus: publishes over a self-reconnecting connection and relays the
 /// subscription into an in-process broadcast channel.
@@ -144,6 +147,7 @@ async fn relay(
         }
         tracing::warn!("lost the Redis subscription; reconnecting");
         let _ = local.send(BusEvent::Missed);
+        tokio::time::sleep(backoff).await;
     }
 }
 
@@ -151,13 +155,17 @@ async fn relay(
 impl EventBus for RedisBus {
     async fn publish(&self, notice: JournalNotice) -> Result<(), StoreError> {
         let mut connection = self.publisher.clone();
-        redis::cmd("PUBLISH")
-            .arg(CHANNEL)
-            .arg(encode(&notice))
-            .query_async::<i64>(&mut connection)
-            .await
-            .map_err(|e| redis_error("cannot publish to Redis", e))?;
-        Ok(())
+        let mut command = redis::cmd("PUBLISH");
+        command.arg(CHANNEL).arg(encode(&notice));
+        let publish = command.query_async::<i64>(&mut connection);
+        match tokio::time::timeout(PUBLISH_TIMEOUT, publish).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(redis_error("cannot publish to Redis", e)),
+            Err(_) => Err(StoreError::Backend(format!(
+                "Redis did not answer a PUBLISH within {} s",
+                PUBLISH_TIMEOUT.as_secs()
+            ))),
+        }
     }
 
     fn subscribe(&self) -> BoxStream<'static, BusEvent> {
