@@ -48,14 +48,14 @@ impl ChangeFeed {
                     if sender.receiver_count() == 0 {
                         users.remove(&notice.user);
                     } else {
-                        sender.send_modify(|generation| *generation += 1);
+                        sender.send_modify(|generation| *generation = generation.wrapping_add(1));
                     }
                 }
             }
             BusEvent::Missed => {
                 users.retain(|_, sender| sender.receiver_count() > 0);
                 for sender in users.values() {
-                    sender.send_modify(|generation| *generation += 1);
+                    sender.send_modify(|generation| *generation = generation.wrapping_add(1));
                 }
             }
         }
