@@ -1,10 +1,12 @@
 //! Start-up: configuration → adapters → core → router → listener.
 
+use crate::adapters::bus_local::LocalBus;
+use crate::adapters::bus_redis::RedisBus;
 use crate::adapters::{blob_fs::FsBlobStore, blob_s3::S3BlobStore, sql::SqlMetadataStore};
-use crate::config::{BlobBackend, Config};
+use crate::config::{BlobBackend, Config, EventsBackend};
 use crate::core::{Core, Limits};
 use crate::http::{router, AppState};
-use crate::ports::BlobStore;
+use crate::ports::{BlobStore, EventBus};
 use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
@@ -50,7 +52,15 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         default_quota_bytes: config.quota_bytes,
         ..Limits::default()
     };
-    let core = Arc::new(Core::new(Arc::new(meta), blobs, limits));
+    let bus: Arc<dyn EventBus> = match &config.events {
+        EventsBackend::InProcess => Arc::new(LocalBus::new()),
+        EventsBackend::Redis(url) => Arc::new(RedisBus::connect(url).await.context(
+            "while connecting to Redis (REDIS_URL); start Redis, fix the URL, or unset REDIS_URL to run a single server",
+        )?),
+    };
+    let core = Arc::new(Core::new(Arc::new(meta), blobs, bus, limits));
+    // Subscribed before the first request, so no change goes unannounced.
+    core.spawn_fanout();
     let leptos_options = LeptosOptions::builder()
         .output_name("cairn")
         .site_root(config.site_dir.display().to_string())
@@ -84,10 +94,15 @@ pub fn spawn_garbage_collection(core: Arc<Core>) {
 }
 
 /// Serves on an already bound listener until the process is asked to stop (Ctrl-C or
-/// SIGTERM), then finishes the requests in flight.
-pub async fn serve_on(listener: TcpListener, app: axum::Router) -> anyhow::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop_requested())
+/// SIGTERM), then ends the open change streams and long-polls and finishes the
+/// requests in flight.
+pub async fn serve_on(listener: TcpListener, app: App) -> anyhow::Result<()> {
+    let core = app.core;
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(async move {
+            stop_requested().await;
+            core.close_streams();
+        })
         .await
         .context("while serving")
 }
@@ -123,5 +138,5 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     })?;
     let address = listener.local_addr().unwrap_or(config.bind);
     tracing::info!("Cairn is serving on http://{address}");
-    serve_on(listener, app.router).await
+    serve_on(listener, app).await
 }

@@ -43,6 +43,26 @@ impl std::fmt::Debug for MetadataBackend {
     }
 }
 
+/// Where journal notifications travel between the server's listeners.
+#[derive(Clone, PartialEq, Eq)]
+pub enum EventsBackend {
+    /// Inside the process (the embedded default): one server.
+    InProcess,
+    /// Redis pub/sub at this URL (`REDIS_URL`): every replica sharing the database
+    /// hears every commit.
+    Redis(String),
+}
+
+impl std::fmt::Debug for EventsBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventsBackend::InProcess => f.write_str("InProcess"),
+            // The URL may carry a password.
+            EventsBackend::Redis(_) => f.write_str("Redis(<redacted>)"),
+        }
+    }
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -57,6 +77,9 @@ pub struct Config {
     /// `CAIRN_S3_SECRET_ACCESS_KEY`, and optionally `CAIRN_S3_REGION`, default
     /// `us-east-1`, and `CAIRN_S3_PREFIX`).
     pub blobs: BlobBackend,
+    /// Journal notifications: in the process, or Redis pub/sub when `REDIS_URL` is
+    /// set (`redis://[:password@]host:port[/db]`).
+    pub events: EventsBackend,
     /// The built web assets: `pkg/` with the WASM bundles, styles, worker script
     /// (`CAIRN_SITE_DIR`, default `target/site`).
     pub site_dir: PathBuf,
@@ -110,6 +133,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             metadata: MetadataBackend::Sqlite(data_dir.join("cairn.db")),
             blobs: BlobBackend::Disk(data_dir.join("chunks")),
+            events: EventsBackend::InProcess,
             data_dir,
             site_dir: PathBuf::from("target/site"),
             upload_ttl_secs: 7 * 24 * 3600,
@@ -185,6 +209,16 @@ impl Config {
                 secret_access_key: required("CAIRN_S3_SECRET_ACCESS_KEY")?,
             });
         }
+        if let Some(url) = get("REDIS_URL") {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError {
+                    variable: "REDIS_URL",
+                    value: "<redacted>".into(),
+                    reason: "use redis://host:6379 (or rediss:// for TLS), or unset it for a single server".into(),
+                });
+            }
+            config.events = EventsBackend::Redis(url);
+        }
         config.bench_endpoints = get("CAIRN_BENCH_ENDPOINTS").as_deref() == Some("1");
         if let Some(site) = get("CAIRN_SITE_DIR") {
             config.site_dir = PathBuf::from(site);
@@ -246,6 +280,15 @@ mod tests {
             "{error}"
         );
         assert!(Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).is_err());
+        assert_eq!(config.events, EventsBackend::InProcess);
+        let config = Config::from_vars(vars(&[("REDIS_URL", "redis://127.0.0.1:6379")])).unwrap();
+        assert_eq!(
+            config.events,
+            EventsBackend::Redis("redis://127.0.0.1:6379".into())
+        );
+        assert_eq!(format!("{:?}", config.events), "Redis(<redacted>)");
+        let error = Config::from_vars(vars(&[("REDIS_URL", "127.0.0.1:6379")])).unwrap_err();
+        assert!(error.to_string().starts_with("REDIS_URL="), "{error}");
         let error =
             Config::from_vars(vars(&[("CAIRN_S3_ENDPOINT", "http://127.0.0.1:3900")])).unwrap_err();
         assert_eq!(

@@ -11,6 +11,7 @@ use crate::domain::{
 };
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use std::collections::HashSet;
 use wasm_chunker::ChunkId;
 
@@ -227,6 +228,13 @@ pub trait MetadataStore: Send + Sync {
     ) -> Result<Vec<Change>, StoreError>;
     /// The newest journal position of a user (0 when empty).
     async fn latest_change(&self, owner: &UserId) -> Result<i64, StoreError>;
+    /// Whether more than `count` journal entries follow position `after`.
+    async fn changes_exceed(
+        &self,
+        owner: &UserId,
+        after: i64,
+        count: u64,
+    ) -> Result<bool, StoreError>;
 
     /// Deletes a trashed entry and everything under it for good: its versions' chunk
     /// references are dropped (a chunk left with none becomes collectable after the
@@ -253,4 +261,35 @@ pub trait BlobStore: Send + Sync {
     async fn contains(&self, id: &ChunkId) -> Result<bool, StoreError>;
     /// Removes a chunk; removing a missing chunk is a no-op.
     async fn delete(&self, id: &ChunkId) -> Result<(), StoreError>;
+}
+
+/// "User `user`'s journal reached position `seq`": all a notification says. Listeners
+/// read the changes themselves from the journal, so a lost notification delays a
+/// change, never loses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalNotice {
+    /// Whose journal grew.
+    pub user: UserId,
+    /// Its newest position after the change.
+    pub seq: i64,
+}
+
+/// What a subscription to the event bus delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusEvent {
+    /// One user's journal grew.
+    Changed(JournalNotice),
+    /// Notifications may have been lost (a receiver fell behind, the connection to the
+    /// bus was re-established): every listener should read its journal again.
+    Missed,
+}
+
+/// Journal notifications between the server replicas that share a database.
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    /// Tells every subscriber, on every replica, that a user's journal grew.
+    async fn publish(&self, notice: JournalNotice) -> Result<(), StoreError>;
+    /// Every notification published from now on, for all users. A process subscribes
+    /// once and fans out to its listeners; the stream ends only with the bus.
+    fn subscribe(&self) -> BoxStream<'static, BusEvent>;
 }

@@ -303,6 +303,100 @@ impl Drop for Postgres {
     }
 }
 
+/// A Redis server for the tests: the machine's own when one answers PING on
+/// 127.0.0.1:6379, else a throwaway `redis-server` (installed from Debian's packages
+/// if missing) on a free loopback port, without persistence, stopped on drop.
+struct Redis {
+    url: String,
+    throwaway: Option<(std::process::Child, PathBuf)>,
+}
+
+/// Whether a Redis server answers PING on 127.0.0.1:`port`.
+fn redis_answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) =
+        std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(1))
+    else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    if stream.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut reply = [0u8; 7];
+    stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+}
+
+impl Redis {
+    fn ensure() -> Result<Redis> {
+        if redis_answers(6379) {
+            return Ok(Redis {
+                url: "redis://127.0.0.1:6379".into(),
+                throwaway: None,
+            });
+        }
+        let installed = || {
+            Command::new("redis-server")
+                .arg("--version")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !installed() {
+            apt_install(&["redis-server"])?;
+            if !installed() {
+                bail!("redis-server is still missing after installing Debian's redis-server");
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("cairn-redis-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let port = free_port()?;
+        let mut server = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--logfile")
+            .arg(dir.join("log"))
+            .spawn()
+            .context("while starting a throwaway redis-server")?;
+        let started = Instant::now();
+        while !redis_answers(port) {
+            if let Ok(Some(status)) = server.try_wait() {
+                bail!(
+                    "the throwaway redis-server exited ({status}); see {}",
+                    dir.join("log").display()
+                );
+            }
+            if started.elapsed().as_secs() > 20 {
+                let _ = server.kill();
+                let _ = server.wait();
+                bail!(
+                    "the throwaway redis-server did not answer PING on port {port} within 20 s; see {}",
+                    dir.join("log").display()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(Redis {
+            url: format!("redis://127.0.0.1:{port}"),
+            throwaway: Some((server, dir)),
+        })
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        if let Some((server, dir)) = &mut self.throwaway {
+            let _ = server.kill();
+            let _ = server.wait();
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// The Garage version the tests run their S3 server on.
 const GARAGE_VERSION: &str = "2.5.0";
 
@@ -675,11 +769,17 @@ fn test(root: &Path) -> Result<()> {
         ]),
     )?;
 
+    // The tests of several processes sharing one database and Redis need both on
+    // every run, whatever database the rest of the run uses.
+    let postgres = Postgres::ensure()?;
+    let redis = Redis::ensure()?;
     run_step(
         "unit tests, and integration tests (sqlite, disk chunks)",
-        cargo().args(["test", "--workspace"]),
+        cargo()
+            .args(["test", "--workspace"])
+            .env("CAIRN_TEST_POSTGRES_URL", &postgres.url)
+            .env("CAIRN_TEST_REDIS_URL", &redis.url),
     )?;
-    let postgres = Postgres::ensure()?;
     let garage = Garage::ensure()?;
     for (database, blobs) in [("postgres", "disk"), ("sqlite", "s3"), ("postgres", "s3")] {
         let mut command = cargo();
@@ -690,7 +790,8 @@ fn test(root: &Path) -> Result<()> {
             // The 2 GiB archive test runs in full on SQLite and disk (above); here
             // on a smaller file, the same code paths in the other stores.
             .env("CAIRN_TEST_BIG_FILE_MIB", "256")
-            .env("CAIRN_TEST_POSTGRES_URL", &postgres.url);
+            .env("CAIRN_TEST_POSTGRES_URL", &postgres.url)
+            .env("CAIRN_TEST_REDIS_URL", &redis.url);
         for (key, value) in &garage.env {
             command.env(key, value);
         }
@@ -700,6 +801,7 @@ fn test(root: &Path) -> Result<()> {
         )?;
     }
     drop(garage);
+    drop(redis);
     drop(postgres);
     run_step(
         "chunker tests in headless Chromium (wasm-bindgen-test)",

@@ -3,4 +3,6 @@
 
 pub mod blob_fs;
 pub mod blob_s3;
+pub mod bus_local;
+pub mod bus_redis;
 pub mod sql;

@@ -65,7 +65,9 @@ impl Core {
                 Error::AlreadyExists(format!("file {path}"))
             });
         }
-        Ok(self.meta.create_folders(&user.id, path, now_ms()).await?)
+        let folder = self.meta.create_folders(&user.id, path, now_ms()).await?;
+        self.announce(&user.id).await;
+        Ok(folder)
     }
 
     /// What `GET /files/{id}/content` sends: a file's chunks, or a folder's tree.
@@ -213,7 +215,9 @@ const DELTA_PAGE: u64 = 1000;
 impl Core {
     /// Moves a file or folder to the trash.
     pub async fn delete(&self, user: &User, id: &FileId) -> Result<TrashedEntry, Error> {
-        Ok(self.meta.trash_entry(&user.id, id, now_ms()).await?)
+        let trashed = self.meta.trash_entry(&user.id, id, now_ms()).await?;
+        self.announce(&user.id).await;
+        Ok(trashed)
     }
 
     /// The trash.
@@ -227,7 +231,9 @@ impl Core {
         user: &User,
         id: &FileId,
     ) -> Result<(FileEntry, RelPath), Error> {
-        Ok(self.meta.restore_entry(&user.id, id, now_ms()).await?)
+        let restored = self.meta.restore_entry(&user.id, id, now_ms()).await?;
+        self.announce(&user.id).await;
+        Ok(restored)
     }
 
     /// Renames or moves an entry.
@@ -238,6 +244,7 @@ impl Core {
         to: &RelPath,
     ) -> Result<(FileEntry, RelPath), Error> {
         let entry = self.meta.move_entry(&user.id, id, to, now_ms()).await?;
+        self.announce(&user.id).await;
         Ok((entry, to.clone()))
     }
 
@@ -249,6 +256,7 @@ impl Core {
         to: &RelPath,
     ) -> Result<(FileEntry, RelPath), Error> {
         let entry = self.meta.copy_entry(&user.id, id, to, now_ms()).await?;
+        self.announce(&user.id).await;
         Ok((entry, to.clone()))
     }
 
@@ -289,6 +297,7 @@ impl Core {
             .meta
             .restore_version(&user.id, id, rev, now_ms())
             .await?;
+        self.announce(&user.id).await;
         let path = self.meta.entry_path(&user.id, id).await?;
         Ok((entry, path))
     }

@@ -5,6 +5,7 @@
 //! and calls the ports; it knows nothing of HTTP.
 
 mod accounts;
+mod events;
 mod files;
 mod gc;
 mod uploads;
@@ -12,11 +13,12 @@ mod uploads;
 pub use uploads::{InitRequest, UploadState};
 
 pub use accounts::ApiToken;
+pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
 
 use crate::domain::Error;
-use crate::ports::{BlobStore, MetadataStore, StoreError};
+use crate::ports::{BlobStore, EventBus, MetadataStore, StoreError};
 use std::sync::Arc;
 use wasm_chunker::ChunkParams;
 
@@ -37,6 +39,9 @@ pub struct Limits {
     pub session_ttl_ms: i64,
     /// How often garbage collection runs, in milliseconds.
     pub gc_interval_ms: u64,
+    /// How many journal entries a change stream's client may lag behind before it
+    /// is told to resync (list again) instead.
+    pub stream_backlog: u64,
 }
 
 impl Default for Limits {
@@ -49,6 +54,7 @@ impl Default for Limits {
             upload_ttl_ms: 7 * 24 * 3600 * 1000,
             session_ttl_ms: 30 * 24 * 3600 * 1000,
             gc_interval_ms: 3600 * 1000,
+            stream_backlog: 1000,
         }
     }
 }
@@ -57,15 +63,24 @@ impl Default for Limits {
 pub struct Core {
     meta: Arc<dyn MetadataStore>,
     blobs: Arc<dyn BlobStore>,
+    bus: Arc<dyn EventBus>,
+    feed: Arc<ChangeFeed>,
     limits: Limits,
 }
 
 impl Core {
     /// Wires the use cases to their adapters.
-    pub fn new(meta: Arc<dyn MetadataStore>, blobs: Arc<dyn BlobStore>, limits: Limits) -> Core {
+    pub fn new(
+        meta: Arc<dyn MetadataStore>,
+        blobs: Arc<dyn BlobStore>,
+        bus: Arc<dyn EventBus>,
+        limits: Limits,
+    ) -> Core {
         Core {
             meta,
             blobs,
+            bus,
+            feed: Arc::new(ChangeFeed::default()),
             limits,
         }
     }

@@ -509,6 +509,7 @@ impl Core {
                 inline: Vec::new(),
             })
             .await?;
+        self.announce_commit(user, &outcome).await;
         Ok((outcome, path))
     }
 }
@@ -614,6 +615,14 @@ impl Core {
                 inline,
             })
             .await?;
+        self.announce_commit(user, &outcome).await;
         Ok((outcome, path))
+    }
+
+    /// Announces a commit that wrote to the journal (all but a refused one).
+    async fn announce_commit(&self, user: &User, outcome: &CommitOutcome) {
+        if !matches!(outcome, CommitOutcome::Conflict { .. }) {
+            self.announce(&user.id).await;
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Conversions between domain types and `/api/v1` wire types.
 
-use crate::domain::{FileEntry, RelPath, User};
-use frontend::api::types::{FileMeta, UserInfo};
+use crate::domain::{Change, Error, FileEntry, RelPath, User};
+use frontend::api::types::{DeltaEntry, FileMeta, UserInfo};
 
 /// A user as the API shows it.
 pub fn user_info(user: &User) -> UserInfo {
@@ -25,4 +25,39 @@ pub fn file_meta(entry: &FileEntry, path: &RelPath) -> FileMeta {
         content_hash: entry.content_hash.clone(),
         modified_at: entry.modified_at,
     }
+}
+
+/// Cursors are opaque to clients: `c` and the journal position in hex. The same
+/// cursor serves `/sync/delta`, `/sync/longpoll` and the event stream's ids.
+pub fn encode_cursor(seq: i64) -> String {
+    format!("c{seq:x}")
+}
+
+/// The journal position of a cursor; -1 (which no position is) when it is not one.
+pub fn decode_cursor(cursor: &str) -> i64 {
+    cursor
+        .strip_prefix('c')
+        .and_then(|hex| i64::from_str_radix(hex, 16).ok())
+        .unwrap_or(-1)
+}
+
+/// A journal entry as `/sync/delta` and the event stream send it.
+pub fn delta_entry(change: Change) -> Result<DeltaEntry, Error> {
+    let path = RelPath::parse(&change.path)?;
+    let name = path.name().unwrap_or_default().to_string();
+    Ok(DeltaEntry {
+        path: change.path,
+        action: change.action.as_str().to_string(),
+        old_path: change.old_path,
+        file: FileMeta {
+            id: change.file_id.to_string(),
+            name,
+            path: path.to_string(),
+            is_folder: change.is_folder,
+            size: change.size,
+            rev: change.rev,
+            content_hash: None,
+            modified_at: change.at,
+        },
+    })
 }

@@ -2,14 +2,15 @@
 //! attributes and the wire types' schemas, and served at `GET /api/v1/openapi.json`.
 
 use super::api;
+use super::sync;
 use super::tree;
 use axum::Json;
 use frontend::api::types::{
     AnnounceChunks, ChunkAnnouncement, ChunksNeeded, ChunksStored, CreatedToken, Credentials,
     Delta, DeltaEntry, ErrorBody, ErrorDetail, FileMeta, FolderListing, IndexedChunk,
-    LoginResponse, NewFolder, NewToken, OnConflict, PathRequest, SearchResults, ServerConfig,
-    TokenInfo, TokenList, TrashEntry, TrashListing, UploadCommitted, UploadComplete, UploadInit,
-    UploadInitResponse, UploadStatus, UserInfo, VersionList, VersionMeta,
+    LoginResponse, LongPoll, NewFolder, NewToken, OnConflict, PathRequest, Resync, SearchResults,
+    ServerConfig, TokenInfo, TokenList, TrashEntry, TrashListing, UploadCommitted, UploadComplete,
+    UploadInit, UploadInitResponse, UploadStatus, UserInfo, VersionList, VersionMeta,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -55,6 +56,8 @@ use wasm_chunker::ChunkParams;
         tree::trash_restore,
         tree::search,
         tree::sync_delta,
+        sync::sync_longpoll,
+        sync::notifications_stream,
         api::upload_init,
         api::upload_status,
         api::upload_announce,
@@ -80,10 +83,12 @@ use wasm_chunker::ChunkParams;
         FolderListing,
         IndexedChunk,
         LoginResponse,
+        LongPoll,
         NewFolder,
         NewToken,
         OnConflict,
         PathRequest,
+        Resync,
         SearchResults,
         ServerConfig,
         SmallUpload,
@@ -110,7 +115,8 @@ use wasm_chunker::ChunkParams;
         (name = "versions", description = "A file's history."),
         (name = "trash", description = "Deleted entries, until they are purged."),
         (name = "search", description = "Finding entries by name."),
-        (name = "sync", description = "The change journal, for sync clients."),
+        (name = "sync", description = "The change journal, for sync clients: pages of changes, \
+            a long-poll, and a live event stream."),
         (name = "uploads", description = "The resumable, deduplicating upload protocol: init, \
             announce, chunk PUTs (single or packed), status, complete."),
     )

@@ -2,7 +2,7 @@
 //! and the sync delta.
 
 use super::api::serve_content;
-use super::convert::file_meta;
+use super::convert::{decode_cursor, delta_entry, encode_cursor, file_meta};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use super::openapi::Binary;
@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use frontend::api::types::{
-    Delta, DeltaEntry, ErrorBody, FileMeta, PathRequest, SearchResults, TrashEntry, TrashListing,
-    VersionList, VersionMeta,
+    Delta, ErrorBody, FileMeta, PathRequest, SearchResults, TrashEntry, TrashListing, VersionList,
+    VersionMeta,
 };
 use serde::Deserialize;
 
@@ -358,18 +358,6 @@ pub struct DeltaQuery {
     cursor: Option<String>,
 }
 
-/// Cursors are opaque to clients: `c` and the journal position in hex.
-fn encode_cursor(seq: i64) -> String {
-    format!("c{seq:x}")
-}
-
-fn decode_cursor(cursor: &str) -> i64 {
-    cursor
-        .strip_prefix('c')
-        .and_then(|hex| i64::from_str_radix(hex, 16).ok())
-        .unwrap_or(-1)
-}
-
 /// `GET /sync/delta?cursor=`.
 #[utoipa::path(
     get,
@@ -396,23 +384,7 @@ pub async fn sync_delta(
     let page = state.core.delta(&user, cursor).await?;
     let mut entries = Vec::with_capacity(page.changes.len());
     for change in page.changes {
-        let path = RelPath::parse(&change.path)?;
-        let name = path.name().unwrap_or_default().to_string();
-        entries.push(DeltaEntry {
-            path: change.path,
-            action: change.action.as_str().to_string(),
-            old_path: change.old_path,
-            file: FileMeta {
-                id: change.file_id.to_string(),
-                name,
-                path: path.to_string(),
-                is_folder: change.is_folder,
-                size: change.size,
-                rev: change.rev,
-                content_hash: None,
-                modified_at: change.at,
-            },
-        });
+        entries.push(delta_entry(change)?);
     }
     Ok(Json(Delta {
         entries,

@@ -11,4 +11,5 @@ mod organise;
 mod process;
 mod restart;
 mod support;
+mod sync;
 mod upload_flow;

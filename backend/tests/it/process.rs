@@ -44,13 +44,41 @@ impl ServerProcess {
 
     /// The process's peak resident memory so far (VmHWM), in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
+        self.status_kib("VmHWM:") / 1024.0
+    }
+
+    /// The process's resident memory now (VmRSS), in KiB.
+    #[allow(dead_code)] // The ingest benchmark shares this file without using it.
+    pub fn rss_kib(&self) -> f64 {
+        self.status_kib("VmRSS:")
+    }
+
+    fn status_kib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .find_map(|line| line.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .unwrap()
-            / 1024.0
+    }
+
+    /// Asks the process to stop (SIGTERM) and waits for it to exit, at most `patience`;
+    /// true when it did.
+    #[allow(dead_code)] // The ingest benchmark shares this file without using it.
+    pub fn terminate(&mut self, patience: std::time::Duration) -> bool {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        while started.elapsed() < patience {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
     }
 
     pub fn kill(mut self) {

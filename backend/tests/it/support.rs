@@ -55,6 +55,12 @@ pub async fn test_database(config: &mut Config) -> Option<TestDatabase> {
     if std::env::var("CAIRN_TEST_DATABASE").as_deref() != Ok("postgres") {
         return None;
     }
+    Some(postgres_database(config).await)
+}
+
+/// A fresh PostgreSQL database at `CAIRN_TEST_POSTGRES_URL` (default the local
+/// server) for `config`, whatever database the suite runs on.
+pub async fn postgres_database(config: &mut Config) -> TestDatabase {
     use sea_orm::ConnectionTrait;
     let server = std::env::var("CAIRN_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
@@ -68,7 +74,7 @@ pub async fn test_database(config: &mut Config) -> Option<TestDatabase> {
         .await
         .unwrap();
     config.metadata = backend::config::MetadataBackend::Postgres(format!("{server}/{name}"));
-    Some(TestDatabase { admin_url, name })
+    TestDatabase { admin_url, name }
 }
 
 impl TestServer {

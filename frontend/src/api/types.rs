@@ -341,6 +341,26 @@ pub struct Delta {
     pub reset: bool,
 }
 
+/// `GET /api/v1/sync/longpoll?cursor=&timeout=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LongPoll {
+    /// Whether changes follow the cursor: fetch them with `/sync/delta`.
+    pub changes: bool,
+    /// With changes, the newest cursor; without, the cursor given.
+    pub cursor: String,
+}
+
+/// The data of a `resync` event on `GET /api/v1/notifications/stream`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Resync {
+    /// The cursor the stream goes on from (also the event's id).
+    pub cursor: String,
+    /// Why: the cursor was not understood, or the client is too far behind.
+    pub message: String,
+}
+
 /// `POST /api/v1/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -9,7 +9,7 @@
 use super::entities::{
     chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
 };
-use super::{backend, BATCH_ROWS};
+use super::{backend, lock_namespace, BATCH_ROWS};
 use crate::domain::{FileId, UserId};
 use crate::ports::StoreError;
 use sea_orm::sea_query::{Expr, Query};
@@ -49,6 +49,7 @@ pub async fn purge_entry(
     grace_ms: i64,
 ) -> Result<(), StoreError> {
     let txn = db.begin().await.map_err(backend)?;
+    lock_namespace(&txn, owner).await?;
     let top = files::Entity::find_by_id(id.as_str())
         .filter(files::Column::OwnerId.eq(owner.as_str()))
         .filter(files::Column::DeletedAt.is_not_null())

@@ -23,7 +23,7 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
     TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
@@ -465,6 +465,29 @@ impl SqlMetadataStore {
     }
 }
 
+/// Makes the transactions of one namespace that append to the journal (or change its
+/// usage) take turns on PostgreSQL, by locking the user's row first. Journal positions
+/// come from one sequence, taken at insert: without the lock, two transactions of a
+/// user could commit out of position order, and a reader who saw the later one would
+/// skip the earlier for good. Taken first in each such transaction, it also orders
+/// these transactions' other locks the same way. SQLite has one writer at a time.
+pub(super) async fn lock_namespace<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+) -> Result<(), StoreError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    db.execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+        [owner.as_str().into()],
+    ))
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
 #[async_trait]
 impl MetadataStore for SqlMetadataStore {
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
@@ -630,6 +653,7 @@ impl MetadataStore for SqlMetadataStore {
         now: i64,
     ) -> Result<FileEntry, StoreError> {
         let txn = self.db.begin().await.map_err(backend)?;
+        lock_namespace(&txn, owner).await?;
         let folder = Self::mkdirs(&txn, owner, path, now).await?;
         txn.commit().await.map_err(backend)?;
         Ok(entry_from(folder))
@@ -813,6 +837,7 @@ impl MetadataStore for SqlMetadataStore {
             return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
         };
         let txn = self.db.begin().await.map_err(backend)?;
+        lock_namespace(&txn, owner).await?;
         let parent_id = Self::mkdirs_id(&txn, owner, &parent_path, commit.now).await?;
         let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
 
@@ -1078,6 +1103,15 @@ impl MetadataStore for SqlMetadataStore {
 
     async fn latest_change(&self, owner: &UserId) -> Result<i64, StoreError> {
         tree::latest_change(&self.db, owner).await
+    }
+
+    async fn changes_exceed(
+        &self,
+        owner: &UserId,
+        after: i64,
+        count: u64,
+    ) -> Result<bool, StoreError> {
+        tree::changes_exceed(&self.db, owner, after, count).await
     }
 
     async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError> {

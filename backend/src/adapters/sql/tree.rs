@@ -3,7 +3,7 @@
 //! its changes to the journal.
 
 use super::entities::{chunks, file_versions, files, journal, users, version_chunks};
-use super::{backend, entry_from, to_i64, to_u64, SqlMetadataStore, BATCH_ROWS};
+use super::{backend, entry_from, lock_namespace, to_i64, to_u64, SqlMetadataStore, BATCH_ROWS};
 use crate::domain::{
     Change, ChangeAction, FileEntry, FileId, RelPath, TrashedEntry, UserId, VersionInfo,
 };
@@ -83,6 +83,7 @@ pub async fn trash_entry(
     now: i64,
 ) -> Result<TrashedEntry, StoreError> {
     let txn = db.begin().await.map_err(backend)?;
+    lock_namespace(&txn, owner).await?;
     let entry = live_entry(&txn, owner, id).await?;
     if entry.parent_id.is_none() {
         return Err(StoreError::Invalid(
@@ -149,6 +150,7 @@ pub async fn restore_entry(
     now: i64,
 ) -> Result<(FileEntry, RelPath), StoreError> {
     let txn = db.begin().await.map_err(backend)?;
+    lock_namespace(&txn, owner).await?;
     let entry = files::Entity::find_by_id(id.as_str())
         .filter(files::Column::OwnerId.eq(owner.as_str()))
         .filter(files::Column::DeletedAt.is_not_null())
@@ -209,6 +211,7 @@ pub async fn move_entry(
         ));
     };
     let txn = db.begin().await.map_err(backend)?;
+    lock_namespace(&txn, owner).await?;
     let entry = live_entry(&txn, owner, id).await?;
     if entry.parent_id.is_none() {
         return Err(StoreError::Invalid(
@@ -353,6 +356,7 @@ pub async fn copy_entry(
         ));
     };
     let txn = db.begin().await.map_err(backend)?;
+    lock_namespace(&txn, owner).await?;
     let source = live_entry(&txn, owner, id).await?;
     let source_path = Store::path_of(&txn, owner, &source.id).await?;
     if source.is_folder && to.segments().starts_with(source_path.segments()) {
@@ -469,6 +473,7 @@ pub async fn restore_version(
     now: i64,
 ) -> Result<FileEntry, StoreError> {
     let txn = db.begin().await.map_err(backend)?;
+    lock_namespace(&txn, owner).await?;
     let entry = live_entry(&txn, owner, id).await?;
     let old = file_versions::Entity::find_by_id((entry.id.clone(), to_i64(rev)))
         .one(&txn)
@@ -631,4 +636,26 @@ pub async fn latest_change(db: &DatabaseConnection, owner: &UserId) -> Result<i6
         .await
         .map_err(backend)?;
     Ok(latest.flatten().unwrap_or(0))
+}
+
+/// Whether more than `count` entries follow `after`: looks for the one past `count`
+/// on the (owner, seq) index, without reading the others.
+pub async fn changes_exceed(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    after: i64,
+    count: u64,
+) -> Result<bool, StoreError> {
+    let beyond: Option<i64> = journal::Entity::find()
+        .select_only()
+        .column(journal::Column::Seq)
+        .filter(journal::Column::OwnerId.eq(owner.as_str()))
+        .filter(journal::Column::Seq.gt(after))
+        .order_by_asc(journal::Column::Seq)
+        .offset(count)
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(backend)?;
+    Ok(beyond.is_some())
 }

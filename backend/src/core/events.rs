@@ -1,0 +1,344 @@
+//! Live changes: publishing after each journaled use case, and following a user's
+//! journal (server-sent events, long-polls).
+//!
+//! Notifications only say "user U's journal reached seq N"; listeners always read the
+//! changes from the journal. So a dropped notification only delays a change, and every
+//! replica sharing the database streams the same changes in the same order.
+//!
+//! A process subscribes to the bus once (`Core::spawn_fanout`) and wakes the listeners
+//! of the user concerned through a `tokio::sync::watch` per user with open listeners:
+//! a listener holds a receiver of a counter, never a queue of changes.
+
+use super::Core;
+use crate::domain::{Change, Error, User, UserId};
+use crate::ports::{BusEvent, JournalNotice};
+use futures::stream::{BoxStream, StreamExt};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Journal entries a stream reads and holds at a time.
+const STREAM_PAGE: u64 = 100;
+
+/// The per-process fan-out from the bus to the listeners of each user.
+pub struct ChangeFeed {
+    /// A generation counter per user with listeners, bumped on each notice.
+    users: Mutex<HashMap<UserId, watch::Sender<u64>>>,
+    /// Set when the server stops, so streams end and let it.
+    closing: watch::Sender<bool>,
+}
+
+impl Default for ChangeFeed {
+    fn default() -> Self {
+        ChangeFeed {
+            users: Mutex::new(HashMap::new()),
+            closing: watch::channel(false).0,
+        }
+    }
+}
+
+impl ChangeFeed {
+    /// Wakes the listeners an event concerns.
+    fn deliver(&self, event: &BusEvent) {
+        let mut users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
+        match event {
+            BusEvent::Changed(notice) => {
+                if let Some(sender) = users.get(&notice.user) {
+                    if sender.receiver_count() == 0 {
+                        users.remove(&notice.user);
+                    } else {
+                        sender.send_modify(|generation| *generation = generation.wrapping_add(1));
+                    }
+                }
+            }
+            BusEvent::Missed => {
+                users.retain(|_, sender| sender.receiver_count() > 0);
+                for sender in users.values() {
+                    sender.send_modify(|generation| *generation = generation.wrapping_add(1));
+                }
+            }
+        }
+    }
+
+    /// A receiver that changes whenever `user`'s journal may have grown.
+    fn watch(&self, user: &UserId) -> watch::Receiver<u64> {
+        let mut users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = users.get(user) {
+            return sender.subscribe();
+        }
+        // Forget users whose listeners all left, now and then, so the map follows
+        // the open listeners and not every user ever seen.
+        if users.len() >= 64 && users.len().is_power_of_two() {
+            users.retain(|_, sender| sender.receiver_count() > 0);
+        }
+        let (sender, receiver) = watch::channel(0);
+        users.insert(user.clone(), sender);
+        receiver
+    }
+
+    /// How many users have a watch entry (open listeners, or not yet cleaned up).
+    pub fn watched_users(&self) -> usize {
+        self.users
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// How many listeners (streams and long-polls) are waiting on this process.
+    pub fn listeners(&self) -> usize {
+        self.users
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(watch::Sender::receiver_count)
+            .sum()
+    }
+}
+
+/// What a change stream sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamItem {
+    /// The next journal entry.
+    Change(Change),
+    /// The client is too far behind, or its cursor is unusable: it must list again
+    /// (`/sync/delta` from the beginning); the stream goes on from `cursor`.
+    Resync {
+        /// The journal position the stream continues after.
+        cursor: i64,
+    },
+}
+
+/// What a long-poll answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollOutcome {
+    /// Whether the journal holds changes after the cursor.
+    pub changes: bool,
+    /// The newest position when there are changes, else the cursor given.
+    pub cursor: i64,
+}
+
+impl Core {
+    /// Subscribes to the bus and, in a task, wakes each notice's listeners. Called
+    /// once per process, before serving, so no notice is missed.
+    pub fn spawn_fanout(&self) -> tokio::task::JoinHandle<()> {
+        let mut events = self.bus.subscribe();
+        let feed = Arc::clone(&self.feed);
+        tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                feed.deliver(&event);
+            }
+        })
+    }
+
+    /// Ends every open change stream and long-poll, so the server can stop.
+    pub fn close_streams(&self) {
+        self.feed.closing.send_replace(true);
+    }
+
+    /// The fan-out, for inspection.
+    pub fn feed(&self) -> &ChangeFeed {
+        &self.feed
+    }
+
+    /// Tells every replica that `owner`'s journal grew. Called after a use case that
+    /// appended to the journal committed; a failure here cannot undo the commit, so
+    /// it is logged and listeners catch up at their next wake-up.
+    pub(super) async fn announce(&self, owner: &UserId) {
+        let seq = match self.meta.latest_change(owner).await {
+            Ok(seq) => seq,
+            Err(error) => {
+                tracing::warn!(%error, user = %owner, "cannot read the journal position to announce");
+                return;
+            }
+        };
+        let notice = JournalNotice {
+            user: owner.clone(),
+            seq,
+        };
+        if let Err(error) = self.bus.publish(notice).await {
+            tracing::warn!(%error, user = %owner, "cannot announce a change");
+        }
+    }
+
+    /// Waits until `user`'s journal holds changes after `cursor`, or `timeout`
+    /// passes, or the server stops. A cursor that is not a journal position of this
+    /// user answers at once, as a change: the client's next delta tells it to list
+    /// again.
+    pub async fn long_poll(
+        &self,
+        user: &User,
+        cursor: i64,
+        timeout: Duration,
+    ) -> Result<PollOutcome, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut wake = self.feed.watch(&user.id);
+        let mut closing = self.feed.closing.subscribe();
+        loop {
+            wake.borrow_and_update();
+            let latest = self.meta.latest_change(&user.id).await?;
+            if cursor < 0 || latest != cursor {
+                return Ok(PollOutcome {
+                    changes: true,
+                    cursor: latest,
+                });
+            }
+            if *closing.borrow_and_update() {
+                break;
+            }
+            tokio::select! {
+                woken = wake.changed() => if woken.is_err() { break },
+                _ = closing.changed() => {}
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        Ok(PollOutcome {
+            changes: false,
+            cursor,
+        })
+    }
+
+    /// `user`'s journal entries after `cursor` (from the newest position when
+    /// `None`), then each new one as it is committed, in order, each once; until the
+    /// server stops or the journal cannot be read (the error is the last item). A
+    /// client more than `Limits::stream_backlog` entries behind gets a resync and the
+    /// stream jumps to the newest position. Holds at most one page of entries.
+    pub async fn follow(
+        self: &Arc<Self>,
+        user: &User,
+        cursor: Option<i64>,
+    ) -> Result<BoxStream<'static, Result<StreamItem, Error>>, Error> {
+        // Watch before reading, so a commit in between still wakes the stream.
+        let wake = self.feed.watch(&user.id);
+        let latest = self.meta.latest_change(&user.id).await?;
+        let (cursor, resync) = match cursor {
+            None => (latest, false),
+            Some(cursor) if cursor < 0 || cursor > latest => (latest, true),
+            Some(cursor) => (cursor, false),
+        };
+        let state = Follow {
+            core: Arc::clone(self),
+            owner: user.id.clone(),
+            cursor,
+            page: VecDeque::new(),
+            check_backlog: true,
+            resync,
+            wake,
+            closing: self.feed.closing.subscribe(),
+            failed: false,
+        };
+        Ok(futures::stream::unfold(state, Follow::next).boxed())
+    }
+}
+
+/// A change stream's state between two items.
+struct Follow {
+    core: Arc<Core>,
+    owner: UserId,
+    /// The position of the last entry sent (or skipped by a resync).
+    cursor: i64,
+    /// Entries read and not yet sent: at most one page.
+    page: VecDeque<Change>,
+    /// Whether the client may be far behind: at the start, and after a full page.
+    check_backlog: bool,
+    /// A resync is due.
+    resync: bool,
+    wake: watch::Receiver<u64>,
+    closing: watch::Receiver<bool>,
+    /// The last item was an error: end.
+    failed: bool,
+}
+
+impl Follow {
+    async fn next(mut self) -> Option<(Result<StreamItem, Error>, Follow)> {
+        match self.advance().await {
+            Ok(Some(item)) => Some((Ok(item), self)),
+            Ok(None) => None,
+            Err(error) if !self.failed => {
+                self.failed = true;
+                Some((Err(error), self))
+            }
+            Err(_) => None,
+        }
+    }
+
+    async fn advance(&mut self) -> Result<Option<StreamItem>, Error> {
+        if self.failed {
+            return Err(Error::Internal("the change stream already failed".into()));
+        }
+        loop {
+            if self.resync {
+                self.resync = false;
+                self.page.clear();
+                self.cursor = self.core.meta.latest_change(&self.owner).await?;
+                return Ok(Some(StreamItem::Resync {
+                    cursor: self.cursor,
+                }));
+            }
+            if let Some(change) = self.page.pop_front() {
+                self.cursor = change.seq;
+                return Ok(Some(StreamItem::Change(change)));
+            }
+            if *self.closing.borrow_and_update() {
+                return Ok(None);
+            }
+            // Mark the wake-ups seen before reading: one arriving during the read
+            // makes the wait below return at once.
+            self.wake.borrow_and_update();
+            let limits = self.core.limits();
+            if self.check_backlog {
+                self.check_backlog = false;
+                if self
+                    .core
+                    .meta
+                    .changes_exceed(&self.owner, self.cursor, limits.stream_backlog)
+                    .await?
+                {
+                    self.resync = true;
+                    continue;
+                }
+            }
+            let changes = self
+                .core
+                .meta
+                .changes_since(&self.owner, self.cursor, STREAM_PAGE)
+                .await?;
+            if !changes.is_empty() {
+                self.check_backlog = changes.len() as u64 == STREAM_PAGE;
+                self.page = changes.into();
+                continue;
+            }
+            tokio::select! {
+                woken = self.wake.changed() => if woken.is_err() { return Ok(None) },
+                _ = self.closing.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_forgets_users_without_listeners() {
+        let feed = ChangeFeed::default();
+        let alice = UserId::from_string("alice".into());
+        let mut receiver = feed.watch(&alice);
+        feed.deliver(&BusEvent::Changed(JournalNotice {
+            user: alice.clone(),
+            seq: 3,
+        }));
+        assert!(receiver.has_changed().unwrap_or(false));
+        receiver.borrow_and_update();
+        feed.deliver(&BusEvent::Missed);
+        assert!(receiver.has_changed().unwrap_or(false));
+        drop(receiver);
+        assert_eq!(feed.watched_users(), 1);
+        feed.deliver(&BusEvent::Changed(JournalNotice {
+            user: alice,
+            seq: 4,
+        }));
+        assert_eq!(feed.watched_users(), 0);
+    }
+}
