@@ -28,7 +28,7 @@ pub fn file_meta(entry: &FileEntry, path: &RelPath) -> FileMeta {
 }
 
 /// Cursors are opaque to clients: `c` and the journal position in hex. The same
-/// cursor serves `/sync/delta`, `/sync/longpoll` and the event stream's ids.
+/// cursor serves `/sync/delta`, `/notifications/longpoll` and the event stream's ids.
 pub fn encode_cursor(seq: i64) -> String {
     format!("c{seq:x}")
 }

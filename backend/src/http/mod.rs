@@ -104,7 +104,7 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
         .route("/trash/{file_id}/restore", post(tree::trash_restore))
         .route("/search", get(tree::search))
         .route("/sync/delta", get(tree::sync_delta))
-        .route("/sync/longpoll", get(sync::sync_longpoll))
+        .route("/notifications/longpoll", get(sync::notifications_longpoll))
         .route("/notifications/stream", get(sync::notifications_stream))
         .route("/files/{file_id}/content", get(api::files_content))
         .route("/folders", post(api::folders_create))

@@ -56,7 +56,7 @@ use wasm_chunker::ChunkParams;
         tree::trash_restore,
         tree::search,
         tree::sync_delta,
-        sync::sync_longpoll,
+        sync::notifications_longpoll,
         sync::notifications_stream,
         api::upload_init,
         api::upload_status,

@@ -133,10 +133,10 @@ pub struct LongPollQuery {
     timeout: Option<u64>,
 }
 
-/// `GET /sync/longpoll?cursor=&timeout=`.
+/// `GET /notifications/longpoll?cursor=&timeout=`.
 #[utoipa::path(
     get,
-    path = "/api/v1/sync/longpoll",
+    path = "/api/v1/notifications/longpoll",
     tag = "sync",
     summary = "Wait for changes after a cursor",
     description = "Answers at once when changes follow the cursor (or the cursor is not \
@@ -154,7 +154,7 @@ pub struct LongPollQuery {
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
-pub async fn sync_longpoll(
+pub async fn notifications_longpoll(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiQuery(query): ApiQuery<LongPollQuery>,

@@ -35,7 +35,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/trash/{file_id}/restore"),
     ("GET", "/api/v1/search"),
     ("GET", "/api/v1/sync/delta"),
-    ("GET", "/api/v1/sync/longpoll"),
+    ("GET", "/api/v1/notifications/longpoll"),
     ("GET", "/api/v1/notifications/stream"),
     ("GET", "/api/v1/files/{file_id}/content"),
     ("POST", "/api/v1/folders"),

@@ -313,7 +313,9 @@ async fn a_long_poll_answers_on_a_change_or_at_its_timeout() {
     // Nothing happens: `changes: false` at the timeout.
     let started = Instant::now();
     let poll: LongPoll = alice
-        .get(&format!("/api/v1/sync/longpoll?cursor={cursor}&timeout=1"))
+        .get(&format!(
+            "/api/v1/notifications/longpoll?cursor={cursor}&timeout=1"
+        ))
         .await
         .unwrap();
     let waited = started.elapsed();
@@ -335,7 +337,7 @@ async fn a_long_poll_answers_on_a_change_or_at_its_timeout() {
         http: reqwest::Client::new(),
         token: alice.token.clone(),
     };
-    let path = format!("/api/v1/sync/longpoll?cursor={cursor}&timeout=60");
+    let path = format!("/api/v1/notifications/longpoll?cursor={cursor}&timeout=60");
     let started = Instant::now();
     let waiting = tokio::spawn(async move { poller.get::<LongPoll>(&path).await.unwrap() });
     // The poll is waiting once it watches the user's journal.
@@ -357,7 +359,9 @@ async fn a_long_poll_answers_on_a_change_or_at_its_timeout() {
 
     // Behind already: at once.
     let poll: LongPoll = alice
-        .get(&format!("/api/v1/sync/longpoll?cursor={cursor}&timeout=60"))
+        .get(&format!(
+            "/api/v1/notifications/longpoll?cursor={cursor}&timeout=60"
+        ))
         .await
         .unwrap();
     assert!(poll.changes);
@@ -368,7 +372,7 @@ async fn a_long_poll_answers_on_a_change_or_at_its_timeout() {
         ("timeout=5".to_string(), "cursor is missing"),
     ] {
         let failure = alice
-            .get::<LongPoll>(&format!("/api/v1/sync/longpoll?{query}"))
+            .get::<LongPoll>(&format!("/api/v1/notifications/longpoll?{query}"))
             .await
             .unwrap_err();
         assert_eq!(failure.status, StatusCode::BAD_REQUEST);

@@ -341,7 +341,7 @@ pub struct Delta {
     pub reset: bool,
 }
 
-/// `GET /api/v1/sync/longpoll?cursor=&timeout=`.
+/// `GET /api/v1/notifications/longpoll?cursor=&timeout=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LongPoll {

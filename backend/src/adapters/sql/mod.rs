@@ -271,7 +271,19 @@ impl SqlMetadataStore {
         path: &RelPath,
         now: i64,
     ) -> Result<FileId, StoreError> {
-        let mut current = Self::root_of(db, owner).await?;
+        let root = Self::root_of(db, owner).await?;
+        Self::mkdirs_under(db, owner, root, path, now).await
+    }
+
+    /// [`Self::mkdirs_id`] from the user's root folder, already known.
+    async fn mkdirs_under<C: ConnectionTrait>(
+        db: &C,
+        owner: &UserId,
+        root: FileId,
+        path: &RelPath,
+        now: i64,
+    ) -> Result<FileId, StoreError> {
+        let mut current = root;
         let mut so_far = RelPath::root();
         for segment in path.segments() {
             so_far = so_far
@@ -486,6 +498,29 @@ pub(super) async fn lock_namespace<C: ConnectionTrait>(
     .await
     .map_err(backend)?;
     Ok(())
+}
+
+/// [`lock_namespace`], answering the user's root folder in the same query.
+async fn lock_namespace_root<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+) -> Result<FileId, StoreError> {
+    let mut select = sea_orm::sea_query::Query::select()
+        .column(users::Column::RootId)
+        .from(users::Entity)
+        .and_where(users::Column::Id.eq(owner.as_str()))
+        .to_owned();
+    let backend_kind = db.get_database_backend();
+    if backend_kind == DbBackend::Postgres {
+        select.lock(sea_orm::sea_query::LockType::Update);
+    }
+    let row = db
+        .query_one(backend_kind.build(&select))
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(format!("user {owner}")))?;
+    let root: String = row.try_get("", "root_id").map_err(backend)?;
+    Ok(FileId::from_string(root))
 }
 
 #[async_trait]
@@ -837,8 +872,8 @@ impl MetadataStore for SqlMetadataStore {
             return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
         };
         let txn = self.db.begin().await.map_err(backend)?;
-        lock_namespace(&txn, owner).await?;
-        let parent_id = Self::mkdirs_id(&txn, owner, &parent_path, commit.now).await?;
+        let root = lock_namespace_root(&txn, owner).await?;
+        let parent_id = Self::mkdirs_under(&txn, owner, root, &parent_path, commit.now).await?;
         let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
 
         // Decide which entry receives the new version.
