@@ -12,6 +12,14 @@ export class AuthPage {
     await this.page.getByRole('button', { name: 'Sign up' }).click();
     await expect(this.page).toHaveURL(/\/files$/);
   }
+
+  async logIn(username: string, password: string) {
+    await this.page.goto('/login');
+    await this.page.getByLabel('Username').fill(username);
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByRole('button', { name: 'Log in' }).click();
+    await expect(this.page).toHaveURL(/\/files$/);
+  }
 }
 
 export class FilesPage {
@@ -47,6 +55,11 @@ export class FilesPage {
     await this.dropZone.dispatchEvent('dragover', { dataTransfer });
     await this.dropZone.dispatchEvent('drop', { dataTransfer });
     await this.page.unroute(`**${fixtureUrl}`);
+  }
+
+  /** Waits until the page follows the live change stream. */
+  async waitForLiveUpdates() {
+    await expect(this.page.locator('body')).toHaveAttribute('data-live', 'connected');
   }
 
   upload(name: string): Locator {

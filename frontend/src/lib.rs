@@ -10,6 +10,8 @@
 pub mod api;
 pub mod app;
 mod format;
+#[cfg(feature = "hydrate")]
+mod live;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;

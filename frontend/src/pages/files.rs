@@ -99,6 +99,9 @@ pub fn FilesPage() -> impl IntoView {
     let listing = Resource::new(move || folder_path.get(), fetch_listing);
     let uploads = RwSignal::new(Vec::<UploadRow>::new());
     let refresh = Callback::new(move |()| listing.refetch());
+    // Changes made elsewhere (another tab, device or person) show up live.
+    #[cfg(feature = "hydrate")]
+    crate::live::follow_changes(refresh);
 
     view! {
         <Title text="Files · Cairn" />
