@@ -44,3 +44,59 @@ test('an upload and a new folder on one device appear live on another', async ({
     await phone.close();
   }
 });
+
+test('two devices edit the same file from the same version: both edits are kept, one as a conflicted copy', async ({
+  browser,
+}, testInfo) => {
+  const baseURL = testInfo.project.use.baseURL;
+  const laptop = await browser.newContext({ baseURL });
+  const phone = await browser.newContext({ baseURL });
+  try {
+    const laptopPage = await laptop.newPage();
+    const phonePage = await phone.newPage();
+    // The phone is behind: it hears of no change until it reloads.
+    await phonePage.route('**/api/v1/notifications/stream', (route) => route.abort());
+    const username = `conflict-${Date.now()}`;
+    await new AuthPage(laptopPage).signUp(username, PASSWORD);
+    const onLaptop = new FilesPage(laptopPage);
+    await onLaptop.waitForApp();
+    const original = testInfo.outputPath('plan.txt');
+    await writeFile(original, 'plan, first draft\n');
+    await onLaptop.dropFile(original, 'plan.txt');
+    await onLaptop.waitUntilUploaded('plan.txt');
+
+    await new AuthPage(phonePage).logIn(username, PASSWORD);
+    await phonePage.evaluate(() => localStorage.setItem('cairn.device', "Bob's phone"));
+    const onPhone = new FilesPage(phonePage);
+    await onPhone.waitForApp();
+    await expect(onPhone.entry('plan.txt')).toBeVisible();
+
+    // Both edit the version they see.
+    const laptopEdit = testInfo.outputPath('laptop-plan.txt');
+    await writeFile(laptopEdit, 'plan, edited on the laptop\n');
+    await onLaptop.dropFile(laptopEdit, 'plan.txt');
+    await expect(onLaptop.upload('plan.txt').last()).toHaveAttribute('data-state', 'done');
+    const phoneEdit = testInfo.outputPath('phone-plan.txt');
+    await writeFile(phoneEdit, 'plan, edited on the phone\n');
+    await onPhone.dropFile(phoneEdit, 'plan.txt');
+
+    const today = new Date().toISOString().slice(0, 10);
+    const copyName = `plan (Bob's phone's conflicted copy ${today}).txt`;
+    await expect(onPhone.upload('plan.txt')).toHaveAttribute('data-conflict', copyName);
+    await expect(onPhone.upload('plan.txt').getByTestId('upload-status')).toContainText('both are kept');
+    await expect(onPhone.entry(copyName)).toBeVisible();
+    await expect(onLaptop.entry(copyName)).toBeVisible();
+
+    // Nothing is lost: the file holds the laptop's edit, the copy the phone's.
+    const listing = await (await laptopPage.request.get('/api/v1/files?path=/')).json();
+    const byName = new Map<string, string>(listing.entries.map((e: { name: string; id: string }) => [e.name, e.id]));
+    expect([...byName.keys()].sort()).toEqual([copyName, 'plan.txt'].sort());
+    const content = async (name: string) =>
+      (await laptopPage.request.get(`/api/v1/files/${byName.get(name)}/content`)).text();
+    expect(await content('plan.txt')).toBe('plan, edited on the laptop\n');
+    expect(await content(copyName)).toBe('plan, edited on the phone\n');
+  } finally {
+    await laptop.close();
+    await phone.close();
+  }
+});

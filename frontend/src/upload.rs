@@ -223,10 +223,69 @@ async fn send_pack(
     Ok(bytes)
 }
 
-/// Uploads `file` into `folder`, updating `progress` as it goes.
+/// Where this browser keeps the name it gives its device (in `localStorage`).
+const DEVICE_NAME_KEY: &str = "cairn.device";
+
+/// This browser's name for its device, used in the names of conflicted copies: the
+/// one the user set, else one made from the browser and system, such as
+/// "Chromium on Linux".
+pub fn device_name() -> String {
+    let window = web_sys::window();
+    if let Some(name) = window
+        .as_ref()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(DEVICE_NAME_KEY).ok().flatten())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+    {
+        return name;
+    }
+    let agent = window
+        .and_then(|w| w.navigator().user_agent().ok())
+        .unwrap_or_default();
+    default_device_name(&agent)
+}
+
+/// "<browser> on <system>" from a user agent string.
+fn default_device_name(agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chromium/", "Chromium"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(token, _)| agent.contains(token))
+    .map_or("A browser", |(_, name)| name);
+    // Headless and Debian builds of Chromium say "Chrome" unless told otherwise.
+    let browser = if browser == "Chrome" && agent.contains("HeadlessChrome") {
+        "Chromium"
+    } else {
+        browser
+    };
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| agent.contains(token))
+    .map_or("an unknown system", |(_, name)| name);
+    format!("{browser} on {system}")
+}
+
+/// Uploads `file` into `folder`, updating `progress` as it goes. `base_rev` is the
+/// revision of the file of that name this page showed, if any: when the file has
+/// changed since, the server keeps both, saving this upload as a conflicted copy.
 pub async fn upload_file(
     file: File,
     folder: &str,
+    base_rev: Option<u64>,
     progress: ArcRwSignal<UploadProgress>,
 ) -> Result<UploadCommitted, String> {
     let config: ServerConfig = client::get_json("/api/v1/config")
@@ -245,8 +304,8 @@ pub async fn upload_file(
     let init = UploadInit {
         path,
         size: file.size() as u64,
-        parent_rev: None,
-        device: None,
+        parent_rev: base_rev,
+        device: Some(device_name()),
         chunks: chunks
             .iter()
             .map(|c| ChunkAnnouncement {
@@ -295,6 +354,11 @@ pub async fn upload_file(
     )
     .await
     .map_err(|e| e.error.message)?;
-    progress.update(|p| p.phase = UploadPhase::Done);
+    progress.update(|p| {
+        p.phase = UploadPhase::Done;
+        if committed.conflict {
+            p.conflict_copy = Some(committed.file.name.clone());
+        }
+    });
     Ok(committed)
 }

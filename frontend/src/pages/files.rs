@@ -23,6 +23,9 @@ pub struct UploadProgress {
     pub skipped: u64,
     /// What is happening now.
     pub phase: UploadPhase,
+    /// When the file had changed elsewhere since this page showed it: the name of
+    /// the conflicted copy this upload was saved as, beside it.
+    pub conflict_copy: Option<String>,
 }
 
 /// The phases of one upload. Only the browser moves an upload along; the server
@@ -184,6 +187,13 @@ fn FolderView(
 ) -> impl IntoView {
     let folder = listing.folder.path.clone();
     let empty = listing.entries.is_empty();
+    // The revision this page shows of each file: an upload of the same name edits it.
+    let shown_revs: std::collections::HashMap<String, u64> = listing
+        .entries
+        .iter()
+        .filter(|entry| !entry.is_folder)
+        .map(|entry| (entry.name.clone(), entry.rev))
+        .collect();
     let rows = listing
         .entries
         .into_iter()
@@ -192,7 +202,9 @@ fn FolderView(
     let drag_over = RwSignal::new(false);
     let start_uploads = {
         let folder = folder.clone();
-        move |files: Vec<SelectedFile>| start_uploads(files, folder.clone(), uploads, refresh)
+        move |files: Vec<SelectedFile>| {
+            start_uploads(files, folder.clone(), &shown_revs, uploads, refresh)
+        }
     };
     let on_drop = {
         let start_uploads = start_uploads.clone();
@@ -307,6 +319,10 @@ fn UploadLine(row: UploadRow) -> impl IntoView {
                     human_size(p.sent),
                     human_size(p.total.saturating_sub(p.skipped))
                 ),
+                UploadPhase::Done if p.conflict_copy.is_some() => format!(
+                    "the file changed on another device meanwhile; both are kept, yours as “{}”",
+                    p.conflict_copy.unwrap_or_default()
+                ),
                 UploadPhase::Done if p.skipped > 0 => {
                     format!("done, {} already stored, not sent", human_size(p.skipped))
                 }
@@ -324,6 +340,10 @@ fn UploadLine(row: UploadRow) -> impl IntoView {
             UploadPhase::Failed(_) => "failed",
         }
     };
+    let conflict = {
+        let progress = progress.clone();
+        move || progress.read().conflict_copy.clone()
+    };
     let fraction = move || {
         let p = progress.get();
         let to_send = p.total.saturating_sub(p.skipped);
@@ -336,7 +356,13 @@ fn UploadLine(row: UploadRow) -> impl IntoView {
         }
     };
     view! {
-        <div class="upload" data-testid="upload" data-name=row.name.clone() data-state=state>
+        <div
+            class="upload"
+            data-testid="upload"
+            data-name=row.name.clone()
+            data-state=state
+            data-conflict=conflict
+        >
             <span class="name">{row.name.clone()}</span>
             <progress max="1" value=fraction></progress>
             <span class="status" data-testid="upload-status">{status}</span>
@@ -393,6 +419,7 @@ thread_local! {
 fn start_uploads(
     files: Vec<SelectedFile>,
     folder: String,
+    shown_revs: &std::collections::HashMap<String, u64>,
     uploads: RwSignal<Vec<UploadRow>>,
     refresh: Callback<()>,
 ) {
@@ -415,8 +442,10 @@ fn start_uploads(
             })
         });
         let folder = folder.clone();
+        let base_rev = shown_revs.get(&file.name()).copied();
         leptos::task::spawn_local(async move {
-            let result = crate::upload::upload_file(file, &folder, progress.clone()).await;
+            let result =
+                crate::upload::upload_file(file, &folder, base_rev, progress.clone()).await;
             match result {
                 Ok(_) => refresh.run(()),
                 Err(message) => progress.update(|p| p.phase = UploadPhase::Failed(message)),
@@ -424,5 +453,5 @@ fn start_uploads(
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (files, folder, uploads, refresh);
+    let _ = (files, folder, shown_revs, uploads, refresh);
 }
