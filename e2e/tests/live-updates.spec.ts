@@ -34,11 +34,33 @@ test('an upload and a new folder on one device appear live on another', async ({
       description: `the upload showed on the other device ${Date.now() - committed} ms after it was committed`,
     });
 
+    // The phone's activity feed tells who did what, and counts it as unread.
+    await expect(onPhone.unreadActivity()).toHaveText('1');
+    const items = await onPhone.openActivity();
+    await expect(items).toHaveCount(1);
+    await expect(items.first()).toHaveAttribute('data-action', 'added');
+    await expect(items.first()).toContainText('Chromium on Linux');
+    await expect(items.first()).toContainText('/notes.txt');
+    await expect(onPhone.unreadActivity()).toBeHidden();
+
     // A change made through the API (a script, another client) shows up too.
     const created = await laptopPage.request.post('/api/v1/folders', { data: { path: '/Projects' } });
     expect(created.status()).toBe(201);
     await expect(onPhone.entry('Projects')).toBeVisible();
     await expect(onLaptop.entry('Projects')).toBeVisible();
+    await expect(items).toHaveCount(2);
+    await expect(items.first()).toContainText('/Projects');
+
+    // What happened while a device was away is waiting, unread, when it comes back.
+    await phonePage.close();
+    await laptopPage.request.post('/api/v1/folders', { data: { path: '/Archive' } });
+    const phoneAgain = await phone.newPage();
+    const backOnPhone = new FilesPage(phoneAgain);
+    await phoneAgain.goto('/files');
+    await backOnPhone.waitForApp();
+    await expect(backOnPhone.unreadActivity()).toHaveText('1');
+    const missed = await backOnPhone.openActivity();
+    await expect(missed.first()).toContainText('/Archive');
   } finally {
     await laptop.close();
     await phone.close();

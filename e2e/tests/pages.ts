@@ -62,6 +62,17 @@ export class FilesPage {
     await expect(this.page.locator('body')).toHaveAttribute('data-live', 'connected');
   }
 
+  /** Opens the activity feed; answers its entries. */
+  async openActivity(): Promise<Locator> {
+    await this.page.getByTestId('activity-button').click();
+    await expect(this.page.getByTestId('activity')).toBeVisible();
+    return this.page.getByTestId('activity-item');
+  }
+
+  unreadActivity(): Locator {
+    return this.page.getByTestId('activity-unread');
+  }
+
   upload(name: string): Locator {
     return this.page.locator(`[data-testid="upload"][data-name="${name}"]`);
   }

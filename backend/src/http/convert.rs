@@ -59,5 +59,8 @@ pub fn delta_entry(change: Change) -> Result<DeltaEntry, Error> {
             content_hash: None,
             modified_at: change.at,
         },
+        actor: change.actor.to_string(),
+        device: change.device,
+        at: change.at,
     })
 }

@@ -323,6 +323,15 @@ pub struct DeltaEntry {
     pub old_path: Option<String>,
     /// The entry as the change left it.
     pub file: FileMeta,
+    /// The id of the user who made the change.
+    #[serde(default)]
+    pub actor: String,
+    /// The device it was made from, when the client named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// When, in Unix milliseconds.
+    #[serde(default)]
+    pub at: i64,
 }
 
 /// `GET /api/v1/sync/delta?cursor=`.

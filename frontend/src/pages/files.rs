@@ -4,6 +4,7 @@
 //! hydration, dropping or picking files uploads them (see `crate::upload`) and the
 //! listing refreshes.
 
+use super::activity::{Activity, ActivityFeed};
 use crate::api::types::{ErrorBody, FileMeta, FolderListing};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
 use leptos::prelude::*;
@@ -102,16 +103,19 @@ pub fn FilesPage() -> impl IntoView {
     let listing = Resource::new(move || folder_path.get(), fetch_listing);
     let uploads = RwSignal::new(Vec::<UploadRow>::new());
     let refresh = Callback::new(move |()| listing.refetch());
+    let activity = Activity::new();
     // Changes made elsewhere (another tab, device or person) show up live.
     #[cfg(feature = "hydrate")]
-    crate::live::follow_changes(refresh);
+    crate::live::follow_changes(refresh, activity);
 
     view! {
         <Title text="Files · Cairn" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match listing.await {
-                    Ok(listing) => view! { <FolderView listing uploads refresh /> }.into_any(),
+                    Ok(listing) => {
+                        view! { <FolderView listing uploads refresh activity /> }.into_any()
+                    }
                     Err(error) if error.error.code == "unauthenticated" => {
                         view! { <LoggedOut /> }.into_any()
                     }
@@ -184,6 +188,7 @@ fn FolderView(
     listing: FolderListing,
     uploads: RwSignal<Vec<UploadRow>>,
     refresh: Callback<()>,
+    activity: Activity,
 ) -> impl IntoView {
     let folder = listing.folder.path.clone();
     let empty = listing.entries.is_empty();
@@ -219,6 +224,7 @@ fn FolderView(
     view! {
         <header class="topbar">
             <a class="brand" href="/files">"Cairn"</a>
+            <ActivityFeed activity />
             <form method="post" action="/logout">
                 <button type="submit" class="link">"Log out"</button>
             </form>

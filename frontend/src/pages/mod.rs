@@ -1,4 +1,5 @@
 //! Cairn's pages.
 
+pub mod activity;
 pub mod auth;
 pub mod files;
