@@ -7,6 +7,9 @@
 //! `domain` never imports axum, sea-orm or any IO; only `http` builds responses.
 //! `zip` encodes folder downloads, bytes only.
 
+// Rendering the web app's pages nests deep view types.
+#![recursion_limit = "256"]
+
 pub mod adapters;
 pub mod app;
 pub mod config;
