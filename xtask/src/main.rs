@@ -24,8 +24,11 @@ fn main() -> Result<()> {
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("chunker") => bench_chunker(&root),
             Some("server") => bench_server(),
-            None => bench_chunker(&root).and_then(|()| bench_server()),
-            Some(other) => bail!("unknown benchmark {other:?}; use chunker or server"),
+            Some("notify") => bench_notify(),
+            None => bench_chunker(&root)
+                .and_then(|()| bench_server())
+                .and_then(|()| bench_notify()),
+            Some(other) => bail!("unknown benchmark {other:?}; use chunker, server or notify"),
         },
         Some("site") => {
             let profile = if args.iter().any(|a| a == "--release") {
@@ -43,7 +46,9 @@ fn main() -> Result<()> {
                  run    build the release server and WASM bundles, serve on http://127.0.0.1:8080\n  \
                  test   formatting, lints, unit, integration, WASM-in-Chromium and e2e tests\n  \
                  bench  print benchmark figures with ratios: chunker (native and in Chromium),\n         \
-                        server (ingest vs curl, peak memory, commits vs INSERTs); both by default\n  \
+                        server (ingest vs curl, peak memory, commits vs INSERTs),\n         \
+                        notify (change-stream latency and memory per stream at 1, 1,000 and\n         \
+                        10,000 open streams); all three by default\n  \
                  site   build only the web assets (add --release for the optimised bundle)"
             );
             std::process::exit(2);
@@ -875,6 +880,13 @@ fn bench_server() -> Result<()> {
         cargo()
             .args(["bench", "--package", "backend", "--bench", "ingest"])
             .env("BENCH_POSTGRES_URL", &postgres.url),
+    )
+}
+
+fn bench_notify() -> Result<()> {
+    run_step(
+        "notification benchmark (release build of cairn on loopback, up to 10,000 open streams)",
+        cargo().args(["bench", "--package", "backend", "--bench", "notify"]),
     )
 }
 
