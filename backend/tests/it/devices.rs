@@ -213,7 +213,7 @@ async fn list_tree_meta(client: &Client) -> BTreeMap<String, FileMeta> {
 /// A file as the model expects the server to hold it.
 #[derive(Debug, Clone)]
 struct ModelFile {
-    /// Where it lives; `None` once trashed.
+    /// Where it lives; `None` once trashed, or inside a trashed folder.
     path: Option<String>,
     /// Content hash of each revision, from rev 1.
     versions: Vec<String>,
@@ -227,9 +227,16 @@ struct Model {
     files: BTreeMap<String, ModelFile>,
     /// Live file path → id.
     live: BTreeMap<String, String>,
-    /// Live folder paths (the root left out). Folders are never moved or deleted here.
-    folders: BTreeSet<String>,
+    /// Live folder path (the root left out) → id, learned from the journal.
+    folders: BTreeMap<String, Option<String>>,
+    /// Entries deleted themselves (not those inside a deleted folder): the trash.
+    trash: BTreeSet<String>,
+    /// The journal entries expected since the observer last read it.
+    journal: Vec<Journaled>,
 }
+
+/// A journal entry: action, path, old path (of a move), id (`None`: a new folder).
+type Journaled = (&'static str, String, Option<String>, Option<String>);
 
 /// What the model expects a commit to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -279,12 +286,92 @@ impl Model {
         for segment in folder.split('/').filter(|s| !s.is_empty()) {
             path.push('/');
             path.push_str(segment);
-            self.folders.insert(path.clone());
+            if !self.folders.contains_key(&path) {
+                self.folders.insert(path.clone(), None);
+                self.journal.push(("added", path.clone(), None, None));
+            }
         }
     }
 
     fn taken(&self, path: &str) -> bool {
-        self.live.contains_key(path) || self.folders.contains(path)
+        self.live.contains_key(path) || self.folders.contains_key(path)
+    }
+
+    fn folder_path(&self, id: &str) -> Option<String> {
+        self.folders
+            .iter()
+            .find(|(_, f)| f.as_deref() == Some(id))
+            .map(|(p, _)| p.clone())
+    }
+
+    fn move_file(&mut self, id: &str, to: &str) {
+        let at = self.files[id].path.clone().expect("a live file");
+        self.mkdirs(parent_of(to));
+        self.live.remove(&at);
+        self.live.insert(to.to_string(), id.to_string());
+        self.files.get_mut(id).unwrap().path = Some(to.to_string());
+        self.journal
+            .push(("moved", to.to_string(), Some(at), Some(id.to_string())));
+    }
+
+    fn delete_file(&mut self, id: &str) {
+        let at = self.files[id].path.clone().expect("a live file");
+        self.live.remove(&at);
+        self.files.get_mut(id).unwrap().path = None;
+        self.trash.insert(id.to_string());
+        self.journal
+            .push(("deleted", at, None, Some(id.to_string())));
+    }
+
+    /// Moves (`to: Some`) or trashes the folder at `from` with all it holds.
+    fn move_folder(&mut self, from: &str, to: Option<&str>) {
+        let id = self.folders[from].clone().expect("a folder's id is known");
+        if let Some(to) = to {
+            self.mkdirs(parent_of(to));
+        }
+        let prefix = format!("{from}/");
+        let moved = |path: &str| -> Option<String> {
+            let rest = path.strip_prefix(&prefix)?;
+            Some(match to {
+                Some(to) => format!("{to}/{rest}"),
+                None => String::new(),
+            })
+        };
+        let folders: Vec<(String, Option<String>)> = std::mem::take(&mut self.folders)
+            .into_iter()
+            .filter_map(|(path, f)| match (path == from, moved(&path)) {
+                (true, _) => to.map(|to| (to.to_string(), f)),
+                (false, Some(new)) => to.map(|_| (new, f)),
+                (false, None) => Some((path, f)),
+            })
+            .collect();
+        self.folders = folders.into_iter().collect();
+        let files: Vec<(String, String)> = std::mem::take(&mut self.live).into_iter().collect();
+        for (path, file) in files {
+            match moved(&path) {
+                None => {
+                    self.live.insert(path, file);
+                }
+                Some(new) => {
+                    let new = to.map(|_| new);
+                    if let Some(new) = &new {
+                        self.live.insert(new.clone(), file.clone());
+                    }
+                    self.files.get_mut(&file).unwrap().path = new;
+                }
+            }
+        }
+        match to {
+            Some(to) => {
+                self.journal
+                    .push(("moved", to.to_string(), Some(from.to_string()), Some(id)))
+            }
+            None => {
+                self.trash.insert(id.clone());
+                self.journal
+                    .push(("deleted", from.to_string(), None, Some(id)));
+            }
+        }
     }
 
     /// What committing `hash` at `path` with `parent_rev` does, the conflicted copy's
@@ -329,6 +416,15 @@ impl Model {
     /// expectation).
     fn committed(&mut self, file: &FileMeta, hash: &str) {
         self.mkdirs(parent_of(&file.path));
+        let action = match self.files.get(&file.id) {
+            None => Some("added"),
+            Some(known) if known.versions.len() as u64 != file.rev => Some("modified"),
+            Some(_) => None,
+        };
+        if let Some(action) = action {
+            self.journal
+                .push((action, file.path.clone(), None, Some(file.id.clone())));
+        }
         let entry = self
             .files
             .entry(file.id.clone())
@@ -467,7 +563,7 @@ async fn run(seed: u64) -> BTreeMap<&'static str, usize> {
     let owner = server.user("sim").await;
     let params = owner.config().await.chunking;
     let mut devices = Vec::new();
-    for name in DEVICES {
+    for name in DEVICES.into_iter().chain(["observer"]) {
         let mut client = server.anonymous();
         let login: LoginResponse = client
             .json(
@@ -495,6 +591,8 @@ async fn run(seed: u64) -> BTreeMap<&'static str, usize> {
         stats: BTreeMap::new(),
         new_names: 0,
     };
+    // Not a device: reads the journal after each step, to check it against the model.
+    let mut observer = devices.pop().unwrap();
 
     for step in 0..STEPS {
         let d = rng.below(devices.len());
@@ -509,10 +607,12 @@ async fn run(seed: u64) -> BTreeMap<&'static str, usize> {
         let what = format!("seed {seed} step {step} ({})", device.name);
         match roll {
             0..=24 => upload_new(device, &mut world, &mut rng, &what).await,
-            25..=54 => edit(device, &mut world, &mut rng, &what).await,
-            55..=66 => move_file(device, &mut world, &mut rng, &what).await,
-            67..=76 => delete(device, &mut world, &mut rng, &what).await,
-            77..=81 => make_folder(device, &mut world, &mut rng, &what).await,
+            25..=52 => edit(device, &mut world, &mut rng, &what).await,
+            53..=63 => move_file(device, &mut world, &mut rng, &what).await,
+            64..=72 => delete(device, &mut world, &mut rng, &what).await,
+            73..=76 => make_folder(device, &mut world, &mut rng, &what).await,
+            77..=78 => delete_folder(device, &mut world, &mut rng, &what).await,
+            79..=81 => move_folder(device, &mut world, &mut rng, &what).await,
             82..=86 if online => {
                 device.offline_until = step + 5 + rng.below(25);
                 world.count("offline");
@@ -525,6 +625,7 @@ async fn run(seed: u64) -> BTreeMap<&'static str, usize> {
                 device.pull().await;
             }
         }
+        observe(&mut observer, &mut world.model, &what).await;
     }
 
     report.step = "the final checks".into();
@@ -590,15 +691,20 @@ fn check_tree_matches_model(seed: u64, tree: &BTreeMap<String, FileMeta>, model:
     let server: BTreeMap<String, Row> = tree
         .iter()
         .map(|(p, m)| {
-            let id = (!m.is_folder).then(|| m.id.clone());
-            let row = (id, m.is_folder, m.rev, m.content_hash.clone(), m.size);
+            let row = (
+                Some(m.id.clone()),
+                m.is_folder,
+                m.rev,
+                m.content_hash.clone(),
+                m.size,
+            );
             (p.clone(), row)
         })
         .collect();
     let mut expected: BTreeMap<String, Row> = model
         .folders
         .iter()
-        .map(|p| (p.clone(), (None, true, 0, None, 0)))
+        .map(|(p, id)| (p.clone(), (id.clone(), true, 0, None, 0)))
         .collect();
     for (path, id) in &model.live {
         let file = &model.files[id];
@@ -614,6 +720,31 @@ fn check_tree_matches_model(seed: u64, tree: &BTreeMap<String, FileMeta>, model:
     assert_same(seed, "the server's tree", &server, "the model", &expected);
 }
 
+/// The versions of file `id`, oldest first, as the model has them.
+async fn check_versions(
+    seed: u64,
+    client: &Client,
+    model: &Model,
+    id: &str,
+    path: &str,
+) -> Vec<String> {
+    let list: VersionList = client
+        .get(&format!("/api/v1/files/{id}/versions"))
+        .await
+        .unwrap_or_else(|e| panic!("seed {seed}: versions of {path} ({id}): {e:?}"));
+    let hashes: Vec<String> = list
+        .versions
+        .iter()
+        .rev()
+        .map(|v| v.content_hash.clone())
+        .collect();
+    assert_eq!(
+        hashes, model.files[id].versions,
+        "seed {seed}: the versions of {path} ({id}), oldest first"
+    );
+    hashes
+}
+
 async fn check_everything_reachable(
     seed: u64,
     client: &Client,
@@ -621,68 +752,63 @@ async fn check_everything_reachable(
     world: &mut World,
     rng: &mut Rng,
 ) {
+    let model = &world.model;
     let mut reachable: BTreeSet<String> = BTreeSet::new();
-    let versions = |id: String| async move {
-        let list: VersionList = client
-            .get(&format!("/api/v1/files/{id}/versions"))
-            .await
-            .unwrap_or_else(|e| panic!("seed {seed}: versions of {id}: {e:?}"));
-        list.versions
-    };
     // Live files: their current content and every version, as the model has them.
     for meta in tree.values().filter(|m| !m.is_folder) {
         reachable.extend(meta.content_hash.clone());
-        let history = versions(meta.id.clone()).await;
-        let hashes: Vec<String> = history
-            .iter()
-            .rev()
-            .map(|v| v.content_hash.clone())
-            .collect();
-        assert_eq!(
-            hashes, world.model.files[&meta.id].versions,
-            "seed {seed}: the versions of {} (oldest first)",
-            meta.path
-        );
-        reachable.extend(hashes);
+        reachable.extend(check_versions(seed, client, model, &meta.id, &meta.path).await);
     }
-    // The trash: the files the model trashed, each with its current content.
+    // The trash: what the model trashed (files with their current content).
     let trash: TrashListing = client.get("/api/v1/trash").await.unwrap();
     let trashed: BTreeMap<String, Option<String>> = trash
         .entries
         .iter()
         .map(|e| (e.file.id.clone(), e.file.content_hash.clone()))
         .collect();
-    let expected: BTreeMap<String, Option<String>> = world
-        .model
-        .files
+    let expected: BTreeMap<String, Option<String>> = model
+        .trash
         .iter()
-        .filter(|(_, f)| f.path.is_none())
-        .map(|(id, f)| (id.clone(), f.versions.last().cloned()))
+        .map(|id| {
+            (
+                id.clone(),
+                model.files.get(id).and_then(|f| f.versions.last().cloned()),
+            )
+        })
         .collect();
     assert_same(seed, "the trash", &trashed, "the model's trash", &expected);
     reachable.extend(trashed.values().flatten().cloned());
-    // A trashed file's older versions come back with it.
+    // What is in the trash comes back with all its versions, and with it the files
+    // of trashed folders.
     for id in trashed.keys() {
-        let restored: FileMeta = client
-            .json(
+        client
+            .json::<_, FileMeta>(
                 Method::POST,
                 &format!("/api/v1/trash/{id}/restore"),
                 &json!({}),
             )
             .await
             .unwrap_or_else(|e| panic!("seed {seed}: restoring {id}: {e:?}"));
-        let hashes: Vec<String> = versions(restored.id.clone())
-            .await
-            .iter()
-            .rev()
-            .map(|v| v.content_hash.clone())
-            .collect();
-        assert_eq!(
-            hashes, world.model.files[id].versions,
-            "seed {seed}: the versions of trashed {id}, restored to {}",
-            restored.path
-        );
-        reachable.extend(hashes);
+    }
+    let restored = list_tree_meta(client).await;
+    let restored_files: BTreeMap<&str, &FileMeta> = restored
+        .values()
+        .filter(|m| !m.is_folder)
+        .map(|m| (m.id.as_str(), m))
+        .collect();
+    let missing: Vec<(&String, &ModelFile)> = model
+        .files
+        .iter()
+        .filter(|(id, _)| !restored_files.contains_key(id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "seed {seed}: files neither live nor brought back from the trash: {missing:?}"
+    );
+    for meta in restored_files.values() {
+        if model.files[&meta.id].path.is_none() {
+            reachable.extend(check_versions(seed, client, model, &meta.id, &meta.path).await);
+        }
     }
     let lost: Vec<&String> = world
         .contents
@@ -928,10 +1054,9 @@ async fn move_file(device: &mut Device, world: &mut World, rng: &mut Rng, what: 
                 (seen.id.as_str(), to.as_str()),
                 "{what}"
             );
-            model.live.remove(&at);
-            model.live.insert(to.clone(), seen.id.clone());
-            model.files.get_mut(&seen.id).unwrap().path = Some(to.clone());
-            model.mkdirs(parent_of(&to));
+            if at != to {
+                model.move_file(&seen.id, &to);
+            }
             world.count("move");
         }
     }
@@ -953,9 +1078,8 @@ async fn delete(device: &mut Device, world: &mut World, rng: &mut Rng, what: &st
     let model = &mut world.model;
     match model.files[&seen.id].path.clone() {
         Some(at) => {
-            assert_eq!(response.status(), StatusCode::OK, "{what}");
-            model.live.remove(&at);
-            model.files.get_mut(&seen.id).unwrap().path = None;
+            assert_eq!(response.status(), StatusCode::OK, "{what}: {at}");
+            model.delete_file(&seen.id);
             world.count("delete");
         }
         None => {
@@ -972,7 +1096,7 @@ async fn make_folder(device: &mut Device, world: &mut World, rng: &mut Rng, what
         .client
         .json::<_, FileMeta>(Method::POST, "/api/v1/folders", &json!({ "path": path }))
         .await;
-    if world.model.folders.contains(&path) {
+    if world.model.folders.contains_key(&path) {
         let failure = answer.expect_err(&format!("{what}: new folder {path} made twice"));
         assert_eq!(failure.status, StatusCode::CONFLICT, "{what}: {failure:?}");
         world.count("new folder already there");
@@ -982,4 +1106,146 @@ async fn make_folder(device: &mut Device, world: &mut World, rng: &mut Rng, what
     assert!(made.is_folder && made.path == path, "{what}: {made:?}");
     world.model.mkdirs(&path);
     world.count("new folder");
+}
+
+/// A folder the device knows (not the root), or `None`.
+fn known_folder(device: &Device, rng: &mut Rng) -> Option<(String, Seen)> {
+    let folders: Vec<(String, Seen)> = device
+        .view
+        .iter()
+        .filter(|(_, s)| s.is_folder)
+        .map(|(p, s)| (p.clone(), s.clone()))
+        .collect();
+    (!folders.is_empty()).then(|| rng.pick(&folders).clone())
+}
+
+async fn delete_folder(device: &mut Device, world: &mut World, rng: &mut Rng, what: &str) {
+    let Some((path, seen)) = known_folder(device, rng) else {
+        return make_folder(device, world, rng, what).await;
+    };
+    let what = format!("{what}: delete folder {path} ({})", seen.id);
+    let response = device
+        .client
+        .request(Method::DELETE, &format!("/api/v1/files/{}", seen.id))
+        .send()
+        .await
+        .unwrap();
+    match world.model.folder_path(&seen.id) {
+        Some(at) => {
+            assert_eq!(response.status(), StatusCode::OK, "{what}: {at}");
+            world.model.move_folder(&at, None);
+            world.count("delete folder");
+        }
+        None => {
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{what}");
+            world.count("delete of a trashed folder refused");
+        }
+    }
+}
+
+async fn move_folder(device: &mut Device, world: &mut World, rng: &mut Rng, what: &str) {
+    let Some((from, seen)) = known_folder(device, rng) else {
+        return make_folder(device, world, rng, what).await;
+    };
+    let base = rng.pick(&device.folders()).clone();
+    let to = join(&base, *rng.pick(&FOLDERS));
+    let what = format!("{what}: move folder {from} ({}) to {to}", seen.id);
+    let answer = device
+        .client
+        .json::<_, FileMeta>(
+            Method::POST,
+            &format!("/api/v1/files/{}/move", seen.id),
+            &json!({ "path": to }),
+        )
+        .await;
+    let model = &mut world.model;
+    let Some(at) = model.folder_path(&seen.id) else {
+        let failure = answer.expect_err(&format!("{what}: a trashed folder moved"));
+        assert_eq!(failure.status, StatusCode::NOT_FOUND, "{what}: {failure:?}");
+        world.count("move of a trashed folder refused");
+        return;
+    };
+    if to.starts_with(&format!("{at}/")) {
+        let failure = answer.expect_err(&format!("{what}: moved into itself"));
+        assert_eq!(
+            failure.status,
+            StatusCode::BAD_REQUEST,
+            "{what}: {failure:?}"
+        );
+        world.count("move of a folder into itself refused");
+    } else if at != to && model.taken(&to) {
+        let failure = answer.expect_err(&format!("{what}: moved onto a taken path"));
+        assert_eq!(failure.status, StatusCode::CONFLICT, "{what}: {failure:?}");
+        world.count("move onto a taken path refused");
+    } else {
+        let meta = answer.unwrap_or_else(|e| panic!("{what} (now at {at}): {e:?}"));
+        assert_eq!(
+            (meta.id.as_str(), meta.path.as_str()),
+            (seen.id.as_str(), to.as_str()),
+            "{what}"
+        );
+        if at != to {
+            model.move_folder(&at, Some(&to));
+        }
+        world.count("move folder");
+    }
+}
+
+/// Reads the journal from where it last stopped and checks that it holds exactly
+/// what the model expects of the operations since; learns new folders' ids.
+async fn observe(observer: &mut Device, model: &mut Model, what: &str) {
+    let before = observer.cursor.clone();
+    let mut entries = Vec::new();
+    loop {
+        let path = match &observer.cursor {
+            Some(c) => format!("/api/v1/sync/delta?cursor={c}"),
+            None => "/api/v1/sync/delta".to_string(),
+        };
+        let page: Delta = observer.client.get(&path).await.unwrap();
+        assert!(
+            !page.reset,
+            "{what}: the journal was reset after {before:?}"
+        );
+        entries.extend(page.entries);
+        observer.cursor = Some(page.cursor);
+        if !page.has_more {
+            break;
+        }
+    }
+    let expected = std::mem::take(&mut model.journal);
+    let got: Vec<Journaled> = entries
+        .iter()
+        .zip(
+            expected
+                .iter()
+                .map(|e| e.3.is_some())
+                .chain(std::iter::repeat(true)),
+        )
+        .map(|(e, id_known)| {
+            let action = match e.action.as_str() {
+                "added" => "added",
+                "modified" => "modified",
+                "moved" => "moved",
+                "deleted" => "deleted",
+                other => panic!("{what}: unknown action {other:?}"),
+            };
+            let id = id_known.then(|| e.file.id.clone());
+            (action, e.path.clone(), e.old_path.clone(), id)
+        })
+        .collect();
+    assert_eq!(
+        got, expected,
+        "{what}: the journal holds other changes than expected"
+    );
+    for entry in &entries {
+        if entry.action == "added" && entry.file.is_folder {
+            let slot = model
+                .folders
+                .get_mut(&entry.path)
+                .unwrap_or_else(|| panic!("{what}: no folder {} in the model", entry.path));
+            if slot.is_none() {
+                *slot = Some(entry.file.id.clone());
+            }
+        }
+    }
 }
