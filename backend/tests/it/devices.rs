@@ -37,6 +37,10 @@ const NAMES: [&str; 8] = [
 /// Folder names: no dot, so a file's path never runs through a file.
 const FOLDERS: [&str; 5] = ["Docs", "Photos", "Work", "Archive", "Inbox"];
 
+fn folder_name(rng: &mut Rng) -> &'static str {
+    FOLDERS[rng.below(FOLDERS.len())]
+}
+
 /// SplitMix64: small, fast and the same everywhere.
 struct Rng(u64);
 
@@ -1006,7 +1010,7 @@ async fn move_file(device: &mut Device, world: &mut World, rng: &mut Rng, what: 
     let (from, seen) = rng.pick(&files).clone();
     let folder = if rng.chance(30) {
         let base = rng.pick(&device.folders()).clone();
-        join(&base, *rng.pick(&FOLDERS))
+        join(&base, folder_name(rng))
     } else {
         rng.pick(&device.folders()).clone()
     };
@@ -1091,7 +1095,7 @@ async fn delete(device: &mut Device, world: &mut World, rng: &mut Rng, what: &st
 
 async fn make_folder(device: &mut Device, world: &mut World, rng: &mut Rng, what: &str) {
     let base = rng.pick(&device.folders()).clone();
-    let path = join(&base, *rng.pick(&FOLDERS));
+    let path = join(&base, folder_name(rng));
     let answer = device
         .client
         .json::<_, FileMeta>(Method::POST, "/api/v1/folders", &json!({ "path": path }))
@@ -1148,7 +1152,7 @@ async fn move_folder(device: &mut Device, world: &mut World, rng: &mut Rng, what
         return make_folder(device, world, rng, what).await;
     };
     let base = rng.pick(&device.folders()).clone();
-    let to = join(&base, *rng.pick(&FOLDERS));
+    let to = join(&base, folder_name(rng));
     let what = format!("{what}: move folder {from} ({}) to {to}", seen.id);
     let answer = device
         .client
