@@ -6,8 +6,9 @@
 //! tree, the tree must equal the model, and every content ever committed must still
 //! be reachable: as a live file, a version, or in the trash.
 //!
-//! `CAIRN_TEST_SEED=n` picks the seed (default [`DEFAULT_SEED`]); a failure names the
-//! seed and the step. `CAIRN_TEST_SOAK_SEEDS=n` runs n consecutive seeds from there:
+//! By default it runs [`DEFAULT_SEEDS`] seeds from [`DEFAULT_SEED`], some 300 steps each.
+//! `CAIRN_TEST_SEED=n` runs seed n alone (a failure names its seed and step), and
+//! `CAIRN_TEST_SOAK_SEEDS=n` runs n consecutive seeds from there (or from the default):
 //! `CAIRN_TEST_SOAK_SEEDS=50 cargo test -p backend --test it devices`.
 
 use crate::support::{chunk, random_bytes, Client, TestServer};
@@ -21,6 +22,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use wasm_chunker::ChunkParams;
 
 const DEFAULT_SEED: u64 = 0xCA1A_5EED;
+/// Seeds run when neither variable is set: about 5 to 10 s each.
+const DEFAULT_SEEDS: u64 = 4;
 const DEVICES: [&str; 4] = ["laptop", "phone", "tablet", "desktop"];
 const STEPS: usize = 300;
 /// File names drawn often, so that devices collide on paths.
@@ -535,18 +538,16 @@ impl Drop for SeedReport {
 
 #[tokio::test]
 async fn devices_converge_and_lose_nothing() {
-    let first = match std::env::var("CAIRN_TEST_SEED") {
-        Ok(s) => s
-            .parse()
-            .unwrap_or_else(|_| panic!("CAIRN_TEST_SEED={s:?} is not a number")),
-        Err(_) => DEFAULT_SEED,
+    let number = |name: &str| {
+        std::env::var(name).ok().map(|s| {
+            s.parse::<u64>()
+                .unwrap_or_else(|_| panic!("{name}={s:?} is not a number"))
+        })
     };
-    let count: u64 = match std::env::var("CAIRN_TEST_SOAK_SEEDS") {
-        Ok(s) => s
-            .parse()
-            .unwrap_or_else(|_| panic!("CAIRN_TEST_SOAK_SEEDS={s:?} is not a number")),
-        Err(_) => 1,
-    };
+    let seed = number("CAIRN_TEST_SEED");
+    let first = seed.unwrap_or(DEFAULT_SEED);
+    let count =
+        number("CAIRN_TEST_SOAK_SEEDS").unwrap_or(if seed.is_some() { 1 } else { DEFAULT_SEEDS });
     for seed in first..first + count {
         let started = std::time::Instant::now();
         let stats = run(seed).await;
