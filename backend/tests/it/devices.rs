@@ -6,6 +6,14 @@
 //! tree, the tree must equal the model, and every content ever committed must still
 //! be reachable: as a live file, a version, or in the trash.
 //!
+//! The rules the model follows are the server's (`commit_upload`): a commit targets
+//! the upload's *path*, whatever file the device meant. Nothing live there: a new file
+//! (so an edit of a file moved or deleted meanwhile recreates it at the old path, the
+//! moved or trashed one untouched). The same content as there: nothing new. A
+//! `parent_rev` other than the current rev there: a conflicted copy beside it.
+//! Otherwise a new version of whatever file is there, even one the device never saw
+//! whose rev happens to equal its `parent_rev`.
+//!
 //! By default it runs [`DEFAULT_SEEDS`] seeds from [`DEFAULT_SEED`], some 300 steps each.
 //! `CAIRN_TEST_SEED=n` runs seed n alone (a failure names its seed and step), and
 //! `CAIRN_TEST_SOAK_SEEDS=n` runs n consecutive seeds from there (or from the default):
