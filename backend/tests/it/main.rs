@@ -4,6 +4,7 @@
 
 mod authorization;
 mod big_zip;
+mod devices;
 mod downloads;
 mod gc;
 mod openapi;
