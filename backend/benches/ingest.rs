@@ -94,6 +94,7 @@ async fn ingest(
             path: format!("/bench-{}.bin", started.elapsed().as_nanos()),
             size: data.len() as u64,
             parent_rev: None,
+            file_id: None,
             device: None,
             chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
         })

@@ -87,9 +87,10 @@ test('two devices edit the same file from the same version: both edits are kept,
     await onLaptop.waitUntilUploaded('plan.txt');
 
     await new AuthPage(phonePage).logIn(username, PASSWORD);
-    await phonePage.evaluate(() => localStorage.setItem('cairn.device', "Bob's phone"));
     const onPhone = new FilesPage(phonePage);
     await onPhone.waitForApp();
+    await expect(phonePage.getByTestId('device-name')).toHaveText('Chromium on Linux');
+    await onPhone.nameDevice("Bob's phone");
     await expect(onPhone.entry('plan.txt')).toBeVisible();
 
     // Both edit the version they see.

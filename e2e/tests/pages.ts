@@ -69,6 +69,13 @@ export class FilesPage {
     return this.page.getByTestId('activity-item');
   }
 
+  /** Names this browser's device through the top bar. */
+  async nameDevice(name: string) {
+    this.page.once('dialog', (dialog) => dialog.accept(name));
+    await this.page.getByTestId('device-name').click();
+    await expect(this.page.getByTestId('device-name')).toHaveText(name);
+  }
+
   unreadActivity(): Locator {
     return this.page.getByTestId('activity-unread');
   }

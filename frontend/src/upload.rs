@@ -246,6 +246,26 @@ pub fn device_name() -> String {
     default_device_name(&agent)
 }
 
+/// Asks the user for a new name for this device (prefilled with `current`) and
+/// keeps it in this browser; the name, if one was given.
+pub fn ask_device_name(current: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let answer = window
+        .prompt_with_message_and_default(
+            "Name this device. Conflicted copies of files edited here carry its name.",
+            current,
+        )
+        .ok()
+        .flatten()?;
+    let name = answer.trim().to_string();
+    if name.is_empty() {
+        return None;
+    }
+    let storage = window.local_storage().ok().flatten()?;
+    storage.set_item(DEVICE_NAME_KEY, &name).ok()?;
+    Some(name)
+}
+
 /// "<browser> on <system>" from a user agent string.
 fn default_device_name(agent: &str) -> String {
     let browser = [
@@ -279,13 +299,14 @@ fn default_device_name(agent: &str) -> String {
     format!("{browser} on {system}")
 }
 
-/// Uploads `file` into `folder`, updating `progress` as it goes. `base_rev` is the
-/// revision of the file of that name this page showed, if any: when the file has
-/// changed since, the server keeps both, saving this upload as a conflicted copy.
+/// Uploads `file` into `folder`, updating `progress` as it goes. `base` is the id and
+/// revision of the file of that name this page showed, if any: when that file has
+/// changed since, or the name now holds another file, the server keeps both, saving
+/// this upload as a conflicted copy.
 pub async fn upload_file(
     file: File,
     folder: &str,
-    base_rev: Option<u64>,
+    base: Option<(String, u64)>,
     progress: ArcRwSignal<UploadProgress>,
 ) -> Result<UploadCommitted, String> {
     let config: ServerConfig = client::get_json("/api/v1/config")
@@ -304,7 +325,8 @@ pub async fn upload_file(
     let init = UploadInit {
         path,
         size: file.size() as u64,
-        parent_rev: base_rev,
+        parent_rev: base.as_ref().map(|(_, rev)| *rev),
+        file_id: base.map(|(id, _)| id),
         device: Some(device_name()),
         chunks: chunks
             .iter()

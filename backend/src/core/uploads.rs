@@ -3,7 +3,7 @@
 
 use super::{now_ms, Core};
 use crate::domain::{
-    chunks_needed, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, RelPath,
+    chunks_needed, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, FileId, RelPath,
     UploadChunk, UploadId, UploadSession, User,
 };
 use bytes::{Bytes, BytesMut};
@@ -76,6 +76,8 @@ pub struct InitRequest {
     pub size: u64,
     /// The revision the client edited, if any.
     pub parent_rev: Option<u64>,
+    /// The file the client edited, if it said.
+    pub base_file: Option<FileId>,
     /// The device's name, for conflicted copies.
     pub device: Option<String>,
     /// The first chunks, in file order from index 0.
@@ -172,6 +174,7 @@ impl Core {
             path: request.path.to_string(),
             size: request.size,
             parent_rev: request.parent_rev,
+            base_file: request.base_file,
             device: request.device,
             created_at: now,
             expires_at: now + self.limits.upload_ttl_ms,
@@ -590,6 +593,7 @@ impl Core {
             path: path.to_string(),
             size,
             parent_rev: None,
+            base_file: None,
             device,
             created_at: now,
             expires_at: now,

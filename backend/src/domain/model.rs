@@ -80,6 +80,9 @@ pub struct UploadSession {
     pub size: u64,
     /// The revision the client edited, if any.
     pub parent_rev: Option<u64>,
+    /// The file the client edited, if it said: a commit that finds another file at
+    /// the path is a conflict, whatever that file's revision.
+    pub base_file: Option<FileId>,
     /// The uploading device's name, if given.
     pub device: Option<String>,
     /// Creation time, Unix milliseconds.

@@ -53,6 +53,7 @@ async fn upload_generated(client: &Client, path: &str, size: u64) {
                 path: path.into(),
                 size,
                 parent_rev: None,
+                file_id: None,
                 device: None,
                 chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
             },

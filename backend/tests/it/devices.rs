@@ -506,6 +506,7 @@ async fn commit(
         path: path.into(),
         size: data.len() as u64,
         parent_rev,
+        file_id: None,
         device: Some(device.into()),
         chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
     };

@@ -199,6 +199,7 @@ impl Client {
             path: path.into(),
             size: data.len() as u64,
             parent_rev: None,
+            file_id: None,
             device: None,
             chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
         };

@@ -449,6 +449,18 @@ async fn upload_edit(
     parent_rev: u64,
     on_conflict: frontend::api::types::OnConflict,
 ) -> (StatusCode, serde_json::Value) {
+    upload_edit_of(client, path, data, parent_rev, None, on_conflict).await
+}
+
+/// [`upload_edit`] naming the file edited.
+async fn upload_edit_of(
+    client: &Client,
+    path: &str,
+    data: &[u8],
+    parent_rev: u64,
+    file_id: Option<&str>,
+    on_conflict: frontend::api::types::OnConflict,
+) -> (StatusCode, serde_json::Value) {
     let (chunks, hash) = chunk(client.config().await.chunking, data);
     let init: frontend::api::types::UploadInitResponse = client
         .json(
@@ -458,6 +470,7 @@ async fn upload_edit(
                 path: path.into(),
                 size: data.len() as u64,
                 parent_rev: Some(parent_rev),
+                file_id: file_id.map(str::to_string),
                 device: Some("Bob's laptop".into()),
                 chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
             },
@@ -577,4 +590,54 @@ async fn a_stale_parent_rev_makes_a_conflicted_copy_or_a_409_and_identical_conte
         .await
         .unwrap();
     assert_eq!(versions["versions"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn an_edit_of_a_file_that_another_file_replaced_is_a_conflicted_copy() {
+    use frontend::api::types::OnConflict;
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    // A device saw notes.txt at revision 1, then went quiet.
+    let (first, _) = alice.upload("/notes.txt", b"the first notes").await;
+    // Meanwhile it was renamed, and a new notes.txt (also at revision 1) took its name.
+    alice
+        .json::<_, serde_json::Value>(
+            Method::POST,
+            &format!("/api/v1/files/{}/move", first.file.id),
+            &serde_json::json!({"path": "/old notes.txt"}),
+        )
+        .await
+        .unwrap();
+    let (second, _) = alice.upload("/notes.txt", b"somebody else's notes").await;
+    assert_eq!(second.file.rev, 1);
+
+    // The device's edit names the file it edited: it does not overwrite the other one.
+    let (status, edit) = upload_edit_of(
+        &alice,
+        "/notes.txt",
+        b"the first notes, edited",
+        1,
+        Some(&first.file.id),
+        OnConflict::Copy,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(edit["conflict"], true, "{edit}");
+    assert_ne!(edit["file"]["id"], second.file.id.as_str());
+    assert_eq!(
+        alice.download(&second.file.id).await.bytes().await.unwrap(),
+        &b"somebody else's notes"[..],
+        "the file now at the path keeps its content"
+    );
+    let copy_id = edit["file"]["id"].as_str().unwrap();
+    assert_eq!(
+        alice.download(copy_id).await.bytes().await.unwrap(),
+        &b"the first notes, edited"[..]
+    );
+
+    // Without the id, the revision alone cannot tell the two files apart.
+    let (status, blind) =
+        upload_edit(&alice, "/notes.txt", b"a blind edit", 1, OnConflict::Fail).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(blind["file"]["id"], second.file.id.as_str());
 }

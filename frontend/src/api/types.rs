@@ -143,6 +143,11 @@ pub struct UploadInit {
     /// The revision the client edited, if it is replacing a file it knew.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_rev: Option<u64>,
+    /// The id of the file the client edited, with `parent_rev`: when the path holds
+    /// another file by the time the upload completes (the edited one was moved or
+    /// deleted and another took its name), the upload is a conflict too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
     /// A name for the uploading device, used in conflicted-copy names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,

@@ -192,12 +192,12 @@ fn FolderView(
 ) -> impl IntoView {
     let folder = listing.folder.path.clone();
     let empty = listing.entries.is_empty();
-    // The revision this page shows of each file: an upload of the same name edits it.
-    let shown_revs: std::collections::HashMap<String, u64> = listing
+    // The version this page shows of each file: an upload of the same name edits it.
+    let shown: std::collections::HashMap<String, (String, u64)> = listing
         .entries
         .iter()
         .filter(|entry| !entry.is_folder)
-        .map(|entry| (entry.name.clone(), entry.rev))
+        .map(|entry| (entry.name.clone(), (entry.id.clone(), entry.rev)))
         .collect();
     let rows = listing
         .entries
@@ -208,7 +208,7 @@ fn FolderView(
     let start_uploads = {
         let folder = folder.clone();
         move |files: Vec<SelectedFile>| {
-            start_uploads(files, folder.clone(), &shown_revs, uploads, refresh)
+            start_uploads(files, folder.clone(), &shown, uploads, refresh)
         }
     };
     let on_drop = {
@@ -225,6 +225,7 @@ fn FolderView(
         <header class="topbar">
             <a class="brand" href="/files">"Cairn"</a>
             <ActivityFeed activity />
+            <DeviceName />
             <form method="post" action="/logout">
                 <button type="submit" class="link">"Log out"</button>
             </form>
@@ -268,6 +269,33 @@ fn FolderView(
             }}
         </main>
     }
+}
+
+/// This browser's device name (conflicted copies made here carry it); a click
+/// renames it. The server cannot know it, so the page shows it once hydrated.
+#[component]
+fn DeviceName() -> impl IntoView {
+    let name = RwSignal::new(String::from("This device"));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| name.set(crate::upload::device_name()));
+    let rename = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(new_name) = crate::upload::ask_device_name(&name.get_untracked()) {
+            name.set(new_name);
+        }
+    };
+    view! {
+        <button
+            type="button"
+            class="link device"
+            data-testid="device-name"
+            title="Name this device: conflicted copies of files edited here carry its name"
+            on:click=rename
+        >
+            {move || name.get()}
+        </button>
+    }
+    .into_any()
 }
 
 #[component]
@@ -425,7 +453,7 @@ thread_local! {
 fn start_uploads(
     files: Vec<SelectedFile>,
     folder: String,
-    shown_revs: &std::collections::HashMap<String, u64>,
+    shown: &std::collections::HashMap<String, (String, u64)>,
     uploads: RwSignal<Vec<UploadRow>>,
     refresh: Callback<()>,
 ) {
@@ -448,10 +476,9 @@ fn start_uploads(
             })
         });
         let folder = folder.clone();
-        let base_rev = shown_revs.get(&file.name()).copied();
+        let base = shown.get(&file.name()).cloned();
         leptos::task::spawn_local(async move {
-            let result =
-                crate::upload::upload_file(file, &folder, base_rev, progress.clone()).await;
+            let result = crate::upload::upload_file(file, &folder, base, progress.clone()).await;
             match result {
                 Ok(_) => refresh.run(()),
                 Err(message) => progress.update(|p| p.phase = UploadPhase::Failed(message)),
@@ -459,5 +486,5 @@ fn start_uploads(
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (files, folder, shown_revs, uploads, refresh);
+    let _ = (files, folder, shown, uploads, refresh);
 }

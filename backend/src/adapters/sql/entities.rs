@@ -137,6 +137,7 @@ pub mod uploads {
         pub device: Option<String>,
         pub created_at: i64,
         pub expires_at: i64,
+        pub base_file_id: Option<String>,
     }
     no_relations!();
 }

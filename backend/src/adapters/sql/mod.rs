@@ -705,6 +705,7 @@ impl MetadataStore for SqlMetadataStore {
             device: Set(upload.device.clone()),
             created_at: Set(upload.created_at),
             expires_at: Set(upload.expires_at),
+            base_file_id: Set(upload.base_file.as_ref().map(FileId::to_string)),
         })
         .exec_without_returning(&txn)
         .await
@@ -780,6 +781,7 @@ impl MetadataStore for SqlMetadataStore {
             path: row.path,
             size: to_u64(row.size),
             parent_rev: row.parent_rev.map(to_u64),
+            base_file: row.base_file_id.map(FileId::from_string),
             device: row.device,
             created_at: row.created_at,
             expires_at: row.expires_at,
@@ -888,10 +890,16 @@ impl MetadataStore for SqlMetadataStore {
                 txn.commit().await.map_err(backend)?;
                 return Ok(CommitOutcome::Unchanged(entry_from(found)));
             }
+            // The file changed since the client's version, or the path now holds
+            // another file than the one the client edited.
             Some(found)
                 if upload
                     .parent_rev
-                    .is_some_and(|parent_rev| to_i64(parent_rev) != found.current_rev) =>
+                    .is_some_and(|parent_rev| to_i64(parent_rev) != found.current_rev)
+                    || upload
+                        .base_file
+                        .as_ref()
+                        .is_some_and(|base| base.as_str() != found.id) =>
             {
                 if commit.on_conflict == ConflictPolicy::Fail {
                     return Ok(CommitOutcome::Conflict {
