@@ -1,6 +1,6 @@
 //! The application shell and its routes.
 
-use crate::pages::{auth::LoginPage, auth::SignupPage, files::FilesPage};
+use crate::pages::{auth::LoginPage, auth::SignupPage, files::FilesPage, search::SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -39,6 +39,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("login") view=LoginPage />
                 <Route path=StaticSegment("signup") view=SignupPage />
                 <Route path=StaticSegment("files") view=FilesPage />
+                <Route path=StaticSegment("search") view=SearchPage />
                 <Route path=(StaticSegment("files"), WildcardSegment("path")) view=FilesPage />
             </Routes>
         </Router>

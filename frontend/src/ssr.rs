@@ -2,7 +2,7 @@
 //! frontend never depends on the backend. The backend implements [`PageData`] and
 //! provides a [`PageDataHandle`] through Leptos context for every page request.
 
-use crate::api::types::{ErrorBody, FolderListing, UserInfo};
+use crate::api::types::{ErrorBody, FolderListing, SearchResults, UserInfo};
 use std::sync::Arc;
 
 /// Server-side queries made while rendering a page for the request's user.
@@ -16,6 +16,12 @@ pub trait PageData: Send + Sync {
         cookie_header: Option<String>,
         path: String,
     ) -> Result<FolderListing, ErrorBody>;
+    /// That user's live files and folders whose names contain `query`.
+    async fn search(
+        &self,
+        cookie_header: Option<String>,
+        query: String,
+    ) -> Result<SearchResults, ErrorBody>;
 }
 
 /// The [`PageData`] implementation, as held in Leptos context.

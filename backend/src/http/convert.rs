@@ -1,7 +1,7 @@
 //! Conversions between domain types and `/api/v1` wire types.
 
 use crate::domain::{Change, Error, FileEntry, RelPath, User};
-use frontend::api::types::{DeltaEntry, FileMeta, UserInfo};
+use frontend::api::types::{DeltaEntry, FileMeta, SearchResults, UserInfo};
 
 /// A user as the API shows it.
 pub fn user_info(user: &User) -> UserInfo {
@@ -39,6 +39,16 @@ pub fn decode_cursor(cursor: &str) -> i64 {
         .strip_prefix('c')
         .and_then(|hex| i64::from_str_radix(hex, 16).ok())
         .unwrap_or(-1)
+}
+
+/// Search hits as the API and the search page show them.
+pub fn search_results(found: &[(FileEntry, RelPath)]) -> SearchResults {
+    SearchResults {
+        entries: found
+            .iter()
+            .map(|(entry, path)| file_meta(entry, path))
+            .collect(),
+    }
 }
 
 /// A journal entry as `/sync/delta` and the event stream send it.

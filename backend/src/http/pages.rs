@@ -12,7 +12,7 @@ use crate::domain::{Error, RelPath, User};
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use frontend::api::types::{ErrorBody, FolderListing, UserInfo};
+use frontend::api::types::{ErrorBody, FolderListing, SearchResults, UserInfo};
 use frontend::ssr::{PageData, PageDataHandle};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -141,6 +141,22 @@ impl PageData for CorePageData {
                 .map(|(entry, entry_path)| file_meta(entry, entry_path))
                 .collect(),
         })
+    }
+
+    async fn search(
+        &self,
+        cookie_header: Option<String>,
+        query: String,
+    ) -> Result<SearchResults, ErrorBody> {
+        let Some(user) = self.user(cookie_header).await else {
+            return Err(error_body(&Error::Unauthenticated));
+        };
+        let found = self
+            .core
+            .search(&user, &query)
+            .await
+            .map_err(|e| error_body(&e))?;
+        Ok(super::convert::search_results(&found))
     }
 }
 

@@ -344,12 +344,7 @@ pub async fn search(
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<SearchResults>> {
     let found = state.core.search(&user, &query.q).await?;
-    Ok(Json(SearchResults {
-        entries: found
-            .iter()
-            .map(|(entry, path)| file_meta(entry, path))
-            .collect(),
-    }))
+    Ok(Json(super::convert::search_results(&found)))
 }
 
 #[derive(Deserialize)]

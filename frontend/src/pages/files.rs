@@ -5,6 +5,7 @@
 //! listing refreshes.
 
 use super::activity::{Activity, ActivityFeed};
+use super::search::SearchBox;
 use crate::api::types::{ErrorBody, FileMeta, FolderListing};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
 use leptos::prelude::*;
@@ -224,6 +225,7 @@ fn FolderView(
     view! {
         <header class="topbar">
             <a class="brand" href="/files">"Cairn"</a>
+            <SearchBox />
             <ActivityFeed activity />
             <DeviceName />
             <form method="post" action="/logout">
