@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment, WildcardSegment,
+    SsrMode, StaticSegment, WildcardSegment,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -38,9 +38,15 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("login") view=LoginPage />
                 <Route path=StaticSegment("signup") view=SignupPage />
-                <Route path=StaticSegment("files") view=FilesPage />
-                <Route path=StaticSegment("search") view=SearchPage />
-                <Route path=(StaticSegment("files"), WildcardSegment("path")) view=FilesPage />
+                // Rendered whole on the server (data included), so they read and
+                // navigate without JavaScript too.
+                <Route path=StaticSegment("files") view=FilesPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async />
+                <Route
+                    path=(StaticSegment("files"), WildcardSegment("path"))
+                    view=FilesPage
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </Router>
     }
