@@ -1,11 +1,8 @@
 //! A folder of 1,000 small files and one 2 GiB file downloads as a ZIP while the
 //! server's memory stays flat: the archive streams chunk by chunk.
 
-use crate::process::ServerProcess;
-use crate::support::{backend_env, test_blobs, test_database, Client};
-use frontend::api::types::{
-    ChunkAnnouncement, FolderListing, LoginResponse, UploadInit, UploadInitResponse,
-};
+use crate::support::{process_with_user, Client};
+use frontend::api::types::{ChunkAnnouncement, FolderListing, UploadInit, UploadInitResponse};
 use futures::StreamExt;
 use reqwest::Method;
 use std::io::{Read, Write};
@@ -94,24 +91,7 @@ async fn a_folder_with_a_2_gib_file_streams_as_a_zip_with_flat_server_memory() {
         .unwrap_or(2048)
         * MIB;
     let data_dir = tempfile::tempdir().unwrap();
-    let mut config = backend::config::Config::embedded(data_dir.path().to_path_buf());
-    let _database = test_database(&mut config).await;
-    test_blobs(&mut config);
-    let server = ServerProcess::start(data_dir.path(), &backend_env(&config));
-    let mut alice = Client {
-        base: server.base.clone(),
-        http: reqwest::Client::new(),
-        token: None,
-    };
-    let login: LoginResponse = alice
-        .json(
-            Method::POST,
-            "/api/v1/auth/signup",
-            &serde_json::json!({"username": "alice", "password": "correct horse"}),
-        )
-        .await
-        .unwrap();
-    alice.token = Some(login.token);
+    let (server, alice, _database) = process_with_user(data_dir.path()).await;
 
     upload_generated(&alice, "/Archive/big.bin", size).await;
     for i in 0..1000 {

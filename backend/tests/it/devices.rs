@@ -1034,14 +1034,7 @@ async fn move_file(device: &mut Device, world: &mut World, rng: &mut Rng, what: 
     };
     let to = join(&folder, &name);
     let what = format!("{what}: move {from} ({}) to {to}", seen.id);
-    let answer = device
-        .client
-        .json::<_, FileMeta>(
-            Method::POST,
-            &format!("/api/v1/files/{}/move", seen.id),
-            &json!({ "path": to }),
-        )
-        .await;
+    let answer = device.client.move_entry(&seen.id, &to).await;
     let model = &mut world.model;
     let current = model.files[&seen.id].path.clone();
     match (current, answer) {
@@ -1164,14 +1157,7 @@ async fn move_folder(device: &mut Device, world: &mut World, rng: &mut Rng, what
     let base = rng.pick(&device.folders()).clone();
     let to = join(&base, folder_name(rng));
     let what = format!("{what}: move folder {from} ({}) to {to}", seen.id);
-    let answer = device
-        .client
-        .json::<_, FileMeta>(
-            Method::POST,
-            &format!("/api/v1/files/{}/move", seen.id),
-            &json!({ "path": to }),
-        )
-        .await;
+    let answer = device.client.move_entry(&seen.id, &to).await;
     let model = &mut world.model;
     let Some(at) = model.folder_path(&seen.id) else {
         let failure = answer.expect_err(&format!("{what}: a trashed folder moved"));

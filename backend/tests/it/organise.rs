@@ -30,14 +30,7 @@ async fn move_rename_and_copy() {
     let (file, _) = alice.upload("/a.txt", &data).await;
     let id = file.file.id;
 
-    let moved: FileMeta = alice
-        .json(
-            Method::POST,
-            &format!("/api/v1/files/{id}/move"),
-            &json!({"path": "/Docs/b.txt"}),
-        )
-        .await
-        .unwrap();
+    let moved: FileMeta = alice.move_entry(&id, "/Docs/b.txt").await.unwrap();
     assert_eq!(
         (moved.id.as_str(), moved.path.as_str()),
         (id.as_str(), "/Docs/b.txt")
@@ -46,23 +39,12 @@ async fn move_rename_and_copy() {
     assert_eq!(names(&alice, "/Docs").await, ["b.txt"]);
 
     let (other, _) = alice.upload("/Docs/c.txt", b"other").await;
-    let taken = alice
-        .json::<_, FileMeta>(
-            Method::POST,
-            &format!("/api/v1/files/{id}/move"),
-            &json!({"path": "/Docs/c.txt"}),
-        )
-        .await
-        .unwrap_err();
+    let taken = alice.move_entry(&id, "/Docs/c.txt").await.unwrap_err();
     assert_eq!(taken.status, StatusCode::CONFLICT);
     let docs: FolderListing = alice.get("/api/v1/files?path=/Docs").await.unwrap();
     let docs_id = &docs.folder.id;
     let into_itself = alice
-        .json::<_, FileMeta>(
-            Method::POST,
-            &format!("/api/v1/files/{docs_id}/move"),
-            &json!({"path": "/Docs/Inner/Docs"}),
-        )
+        .move_entry(docs_id, "/Docs/Inner/Docs")
         .await
         .unwrap_err();
     assert_eq!(into_itself.status, StatusCode::BAD_REQUEST);
@@ -246,11 +228,7 @@ async fn search_finds_names_ignoring_case() {
     // The name index follows renames and deletions.
     let notes = found_id(&alice, "notes").await;
     alice
-        .json::<_, FileMeta>(
-            Method::POST,
-            &format!("/api/v1/files/{notes}/move"),
-            &serde_json::json!({"path": "/Minutes of May.txt"}),
-        )
+        .move_entry(&notes, "/Minutes of May.txt")
         .await
         .unwrap();
     let old_name: SearchResults = alice.get("/api/v1/search?q=notes").await.unwrap();
@@ -296,14 +274,7 @@ async fn the_delta_replays_every_change_in_order() {
     let (file, _) = alice.upload("/Inbox/a.txt", b"one").await;
     alice.upload("/Inbox/a.txt", b"two").await;
     let id = &file.file.id;
-    alice
-        .json::<_, FileMeta>(
-            Method::POST,
-            &format!("/api/v1/files/{id}/move"),
-            &json!({"path": "/b.txt"}),
-        )
-        .await
-        .unwrap();
+    alice.move_entry(id, "/b.txt").await.unwrap();
     alice
         .request(Method::DELETE, &format!("/api/v1/files/{id}"))
         .send()

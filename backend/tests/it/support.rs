@@ -3,8 +3,8 @@
 
 use backend::config::Config;
 use frontend::api::types::{
-    ChunkAnnouncement, ChunksStored, ErrorBody, LoginResponse, ServerConfig, UploadCommitted,
-    UploadComplete, UploadInit, UploadInitResponse,
+    ChunkAnnouncement, ChunksStored, ErrorBody, FileMeta, LoginResponse, ServerConfig,
+    UploadCommitted, UploadComplete, UploadInit, UploadInitResponse,
 };
 use reqwest::{Method, StatusCode};
 use serde::{de::DeserializeOwned, Serialize};
@@ -272,6 +272,16 @@ impl Client {
         (self.complete(&init.upload_id, &hash).await.unwrap(), sent)
     }
 
+    /// Moves or renames an entry to `to`.
+    pub async fn move_entry(&self, id: &str, to: &str) -> Result<FileMeta, Failure> {
+        self.json(
+            Method::POST,
+            &format!("/api/v1/files/{id}/move"),
+            &serde_json::json!({ "path": to }),
+        )
+        .await
+    }
+
     pub async fn download(&self, file_id: &str) -> reqwest::Response {
         self.request(Method::GET, &format!("/api/v1/files/{file_id}/content"))
             .send()
@@ -346,4 +356,29 @@ pub fn backend_env(config: &Config) -> Vec<(String, String)> {
         }
     }
     env
+}
+
+/// A `cairn` process on the suite's database and chunk store, and a signed-up user.
+pub async fn process_with_user(
+    data_dir: &std::path::Path,
+) -> (crate::process::ServerProcess, Client, Option<TestDatabase>) {
+    let mut config = backend::config::Config::embedded(data_dir.to_path_buf());
+    let database = test_database(&mut config).await;
+    test_blobs(&mut config);
+    let server = crate::process::ServerProcess::start(data_dir, &backend_env(&config));
+    let mut client = Client {
+        base: server.base.clone(),
+        http: reqwest::Client::new(),
+        token: None,
+    };
+    let login: LoginResponse = client
+        .json(
+            Method::POST,
+            "/api/v1/auth/signup",
+            &serde_json::json!({"username": "alice", "password": "correct horse"}),
+        )
+        .await
+        .unwrap();
+    client.token = Some(login.token);
+    (server, client, database)
 }

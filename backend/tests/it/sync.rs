@@ -3,9 +3,7 @@
 //! journal, and two `cairn` processes sharing PostgreSQL and Redis.
 
 use crate::process::ServerProcess;
-use crate::support::{
-    backend_env, postgres_database, test_blobs, test_database, Client, TestDatabase, TestServer,
-};
+use crate::support::{backend_env, postgres_database, process_with_user, Client, TestServer};
 use bytes::Bytes;
 use frontend::api::types::{
     Delta, DeltaEntry, FileMeta, LoginResponse, LongPoll, Resync, UploadCommitted,
@@ -227,11 +225,7 @@ async fn a_stream_resumed_with_last_event_id_sends_each_change_once() {
     new_folder(&alice, "/Archive").await;
     let note = small_file(&alice, "/Projects/note.txt", b"v1").await;
     alice
-        .json::<_, FileMeta>(
-            Method::POST,
-            &format!("/api/v1/files/{}/move", projects.id),
-            &serde_json::json!({ "path": "/Archive/Projects" }),
-        )
+        .move_entry(&projects.id, "/Archive/Projects")
         .await
         .unwrap();
     let trashed = alice
@@ -550,31 +544,6 @@ async fn concurrent_commits_of_one_user_stream_each_change_once() {
         "the stream sends the journal in its order"
     );
     stream.assert_quiet(Duration::from_millis(200)).await;
-}
-
-/// A `cairn` process on the suite's database and chunk store, and a signed-up user.
-async fn process_with_user(
-    data_dir: &std::path::Path,
-) -> (ServerProcess, Client, Option<TestDatabase>) {
-    let mut config = backend::config::Config::embedded(data_dir.to_path_buf());
-    let database = test_database(&mut config).await;
-    test_blobs(&mut config);
-    let server = ServerProcess::start(data_dir, &backend_env(&config));
-    let mut client = Client {
-        base: server.base.clone(),
-        http: reqwest::Client::new(),
-        token: None,
-    };
-    let login: LoginResponse = client
-        .json(
-            Method::POST,
-            "/api/v1/auth/signup",
-            &serde_json::json!({"username": "alice", "password": "correct horse"}),
-        )
-        .await
-        .unwrap();
-    client.token = Some(login.token);
-    (server, client, database)
 }
 
 /// A client of its own, so that each request opens a connection of its own.

@@ -601,11 +601,7 @@ async fn an_edit_of_a_file_that_another_file_replaced_is_a_conflicted_copy() {
     let (first, _) = alice.upload("/notes.txt", b"the first notes").await;
     // Meanwhile it was renamed, and a new notes.txt (also at revision 1) took its name.
     alice
-        .json::<_, serde_json::Value>(
-            Method::POST,
-            &format!("/api/v1/files/{}/move", first.file.id),
-            &serde_json::json!({"path": "/old notes.txt"}),
-        )
+        .move_entry(&first.file.id, "/old notes.txt")
         .await
         .unwrap();
     let (second, _) = alice.upload("/notes.txt", b"somebody else's notes").await;
