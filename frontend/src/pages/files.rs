@@ -68,27 +68,9 @@ fn fetch_listing(
         let cookie = crate::ssr::request_cookie();
         async move { data.0.folder_listing(cookie, path).await }
     }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    #[cfg(not(feature = "ssr"))]
     {
-        send_wrapper::SendWrapper::new(async move {
-            crate::api::client::get_json::<FolderListing>(&format!(
-                "/api/v1/files?path={}",
-                percent_encode(&path)
-            ))
-            .await
-        })
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        let _ = path;
-        async move {
-            Err(ErrorBody {
-                error: crate::api::types::ErrorDetail {
-                    code: "no-backend".into(),
-                    message: "this build has neither the server nor the browser side".into(),
-                },
-            })
-        }
+        super::from_api(format!("/api/v1/files?path={}", percent_encode(&path)))
     }
 }
 

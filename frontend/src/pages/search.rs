@@ -16,27 +16,9 @@ fn fetch_results(
         let cookie = crate::ssr::request_cookie();
         async move { data.0.search(cookie, query).await }
     }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    #[cfg(not(feature = "ssr"))]
     {
-        send_wrapper::SendWrapper::new(async move {
-            crate::api::client::get_json::<SearchResults>(&format!(
-                "/api/v1/search?q={}",
-                percent_encode(&query)
-            ))
-            .await
-        })
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        let _ = query;
-        async move {
-            Err(ErrorBody {
-                error: crate::api::types::ErrorDetail {
-                    code: "no-backend".into(),
-                    message: "this build has neither the server nor the browser side".into(),
-                },
-            })
-        }
+        super::from_api(format!("/api/v1/search?q={}", percent_encode(&query)))
     }
 }
 
