@@ -30,6 +30,7 @@ fn main() -> Result<()> {
                 .and_then(|()| bench_notify()),
             Some(other) => bail!("unknown benchmark {other:?}; use chunker, server or notify"),
         },
+        Some("e2e") => e2e(&root, &args[1..]),
         Some("site") => {
             let profile = if args.iter().any(|a| a == "--release") {
                 Profile::Release
@@ -49,6 +50,8 @@ fn main() -> Result<()> {
                         server (ingest vs curl, peak memory, commits vs INSERTs),\n         \
                         notify (change-stream latency and memory per stream at 1, 1,000 and\n         \
                         10,000 open streams); all three by default\n  \
+                 e2e    build the web assets and server, run only the Playwright tests;\n         \
+                        what follows is passed to `playwright test` (e.g. a spec file or -g)\n  \
                  site   build only the web assets (add --release for the optimised bundle)"
             );
             std::process::exit(2);
@@ -845,9 +848,29 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask e2e [playwright args]`: the browser tests alone, for working on them.
+fn e2e(root: &Path, playwright_args: &[String]) -> Result<()> {
+    ensure_wasm_tools()?;
+    ensure_chromium()?;
+    ensure_e2e_packages(root)?;
+    let site = build_site(root, Profile::Dev)?;
+    build_server(Profile::Dev)?;
+    let extra: Vec<(&str, String)> = playwright_args
+        .iter()
+        .map(|arg| ("--", arg.clone()))
+        .collect();
+    run_playwright(
+        root,
+        "end-to-end tests in Chromium (Playwright)",
+        &site,
+        &extra,
+    )
+}
+
 /// Runs Playwright against a fresh `cairn` (dev build) on a free loopback port with a
 /// throwaway data directory. Each `extra` pair is an environment variable, or, when
-/// its key starts with `--`, an option passed to `playwright test` as `--key=value`.
+/// its key starts with `--`, an option passed to `playwright test` as `--key=value`;
+/// a key of `--` alone passes its value as it is.
 fn run_playwright(root: &Path, title: &str, site: &Path, extra: &[(&str, String)]) -> Result<()> {
     let data_dir = std::env::temp_dir().join(format!("cairn-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
@@ -862,7 +885,9 @@ fn run_playwright(root: &Path, title: &str, site: &Path, extra: &[(&str, String)
         .env("E2E_PORT", port.to_string())
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
     for (key, value) in extra {
-        if key.starts_with("--") {
+        if *key == "--" {
+            command.arg(value);
+        } else if key.starts_with("--") {
             command.arg(format!("{key}={value}"));
         } else {
             command.env(key, value);
