@@ -412,3 +412,103 @@ pub struct TokenList {
     /// The user's API tokens, newest first.
     pub tokens: Vec<TokenInfo>,
 }
+
+/// Whom a share is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ShareKind {
+    /// A public link, `/s/{token}`: whoever holds it (and the password, if set).
+    Link,
+    /// Another Cairn user: the folder or file appears in their tree.
+    User,
+}
+
+/// What a share lets its holder do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum SharePermission {
+    /// List and download.
+    Viewer,
+    /// List, download, upload, rename, move and delete inside the share (user shares).
+    Editor,
+    /// Upload only, without seeing what is there: a "file request" link.
+    UploadOnly,
+}
+
+/// `POST /api/v1/shares`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewShare {
+    /// The shared file or folder.
+    pub file_id: String,
+    /// A public link or a share with a user.
+    pub kind: ShareKind,
+    /// What the holder may do.
+    pub permission: SharePermission,
+    /// For a user share: the recipient's login name.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// For a link: a password its visitors must enter.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// When the share stops working, Unix milliseconds.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
+
+/// The answer to `POST /api/v1/shares`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShareCreated {
+    /// The share's id, for changing or revoking it.
+    pub id: String,
+    /// For a link: its address, `/s/{token}` on this server.
+    pub url: Option<String>,
+}
+
+/// A share as its owner or its recipient sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShareInfo {
+    /// Opaque share id.
+    pub id: String,
+    /// A public link or a share with a user.
+    pub kind: ShareKind,
+    /// What the holder may do.
+    pub permission: SharePermission,
+    /// The shared file or folder.
+    pub file_id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it is a folder.
+    pub is_folder: bool,
+    /// Where it is: in the owner's tree for shares made, in the recipient's tree
+    /// (under `/Shared with me`) for shares received.
+    pub path: String,
+    /// Login name of the owner.
+    pub owner: String,
+    /// For a user share: the recipient's login name.
+    pub recipient: Option<String>,
+    /// For a link: its address, `/s/{token}` on this server.
+    pub url: Option<String>,
+    /// For a link: whether visitors must enter a password.
+    pub has_password: bool,
+    /// When the share stops working, Unix milliseconds.
+    pub expires_at: Option<i64>,
+    /// For a link: how many downloads went through it.
+    pub download_count: u64,
+    /// When it was made, Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// `GET /api/v1/shares`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShareList {
+    /// The shares the user made, newest first.
+    pub made: Vec<ShareInfo>,
+    /// The shares other users made with this user, newest first.
+    pub received: Vec<ShareInfo>,
+}
