@@ -182,3 +182,25 @@ pub mod journal {
     }
     no_relations!();
 }
+
+pub mod shares {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "shares")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub owner_id: String,
+        pub file_id: String,
+        pub kind: String,
+        pub permission: String,
+        pub recipient_id: Option<String>,
+        pub token: Option<String>,
+        pub password_hash: Option<String>,
+        pub expires_at: Option<i64>,
+        pub download_count: i64,
+        pub created_at: i64,
+    }
+    no_relations!();
+}
