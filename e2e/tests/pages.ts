@@ -1,6 +1,65 @@
 // Page objects for Cairn's pages: tests speak in user actions, located by role,
 // label or data-testid.
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Download, type Locator, type Page } from '@playwright/test';
+
+/** Stores a small file at `path` through the API (one multipart request). */
+export async function putFile(page: Page, path: string, content: string | Buffer) {
+  const name = path.split('/').pop() ?? 'file';
+  const response = await page.request.post('/api/v1/files', {
+    multipart: {
+      path,
+      file: { name, mimeType: 'application/octet-stream', buffer: Buffer.from(content) },
+    },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+}
+
+/** Creates a folder (and its parents) through the API. */
+export async function putFolder(page: Page, path: string) {
+  const response = await page.request.post('/api/v1/folders', { data: { path } });
+  expect(response.status(), await response.text()).toBe(201);
+}
+
+/** Saves a download and answers its bytes. */
+export async function downloadedBytes(download: Download, saveAs: string): Promise<Buffer> {
+  await download.saveAs(saveAs);
+  const { readFile } = await import('node:fs/promises');
+  return readFile(saveAs);
+}
+
+/**
+ * The names in a ZIP archive, read from its central directory (ZIP64 included), as
+ * an unzip tool lists them.
+ */
+export function zipNames(zip: Buffer): string[] {
+  let end = -1;
+  for (let at = zip.length - 22; at >= 0; at--) {
+    if (zip.readUInt32LE(at) === 0x06054b50) {
+      end = at;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('not a ZIP archive: no end of central directory');
+  let count = zip.readUInt16LE(end + 10);
+  let offset = zip.readUInt32LE(end + 16);
+  if (offset === 0xffffffff || count === 0xffff) {
+    const locator = end - 20;
+    if (zip.readUInt32LE(locator) !== 0x07064b50) throw new Error('ZIP64 locator missing');
+    const record = Number(zip.readBigUInt64LE(locator + 8));
+    count = Number(zip.readBigUInt64LE(record + 32));
+    offset = Number(zip.readBigUInt64LE(record + 48));
+  }
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    names.push(zip.subarray(offset + 46, offset + 46 + nameLength).toString('utf8'));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
 
 export class AuthPage {
   constructor(private readonly page: Page) {}
@@ -93,6 +152,98 @@ export class FilesPage {
     await expect(this.entry(name)).toBeVisible();
   }
 
+  /** The names listed, in the order shown. */
+  async names(): Promise<string[]> {
+    return this.page.getByTestId('entry').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-name') ?? ''));
+  }
+
+  /** The notice line over the listing. */
+  notice(): Locator {
+    return this.page.getByTestId('notice');
+  }
+
+  /** Opens an entry's "⋯" menu; answers the menu. */
+  async openMenu(name: string): Promise<Locator> {
+    await this.entry(name).getByTestId('row-menu-button').click();
+    const menu = this.entry(name).getByTestId('row-menu');
+    await expect(menu).toBeVisible();
+    return menu;
+  }
+
+  /** Runs a menu item of an entry's "⋯" menu. */
+  async menuAction(name: string, item: string | RegExp) {
+    const menu = await this.openMenu(name);
+    await menu.getByRole('menuitem', { name: item }).click();
+  }
+
+  async newFolder(name: string) {
+    await this.page.getByTestId('new-folder').click();
+    const field = this.page.getByTestId('dialog-name');
+    await expect(field).toBeFocused();
+    await field.fill(name);
+    await field.press('Enter');
+    await expect(this.entry(name)).toBeVisible();
+  }
+
+  async rename(name: string, newName: string) {
+    await this.menuAction(name, 'Rename…');
+    const field = this.page.getByTestId('dialog-name');
+    await expect(field).toBeFocused();
+    await field.fill(newName);
+    await field.press('Enter');
+    await expect(this.entry(newName)).toBeVisible();
+    await expect(this.entry(name)).toHaveCount(0);
+  }
+
+  /** In the open "Move to…"/"Copy to…" dialog: opens `folders` from the root, then confirms. */
+  async pick(folders: string[]) {
+    const picker = this.page.getByTestId('picker');
+    await expect(picker).toBeVisible();
+    await picker.getByRole('button', { name: 'Files', exact: true }).click();
+    for (const folder of folders) {
+      await picker.locator(`[data-testid="picker-folder"][data-name="${folder}"]`).click();
+      await expect(picker.locator('[aria-current="location"]')).toHaveText(folder);
+    }
+    await picker.getByTestId('picker-confirm').click();
+    await expect(picker).toBeHidden();
+  }
+
+  async moveByDialog(name: string, folders: string[]) {
+    await this.menuAction(name, 'Move to…');
+    await this.pick(folders);
+    await expect(this.entry(name)).toHaveCount(0);
+  }
+
+  async copyByDialog(name: string, folders: string[]) {
+    await this.menuAction(name, 'Copy to…');
+    await this.pick(folders);
+  }
+
+  async delete(name: string) {
+    await this.menuAction(name, 'Delete');
+    await expect(this.entry(name)).toHaveCount(0);
+    await expect(this.notice()).toContainText('to the trash');
+  }
+
+  /** Clicks a row beside its links, as a user selects it; `modifiers` as in Playwright. */
+  async clickRow(name: string, modifiers: ('Shift' | 'Control')[] = []) {
+    await this.entry(name).locator('td.num').click({ modifiers });
+  }
+
+  selectionCount(): Locator {
+    return this.page.getByTestId('selection-count');
+  }
+
+  /** Drags entry `name` onto the row of folder `target`. */
+  async dragOnto(name: string, target: Locator) {
+    await this.entry(name).locator('td.name').dragTo(target);
+  }
+
+  /** Clicks a column header to sort by it. */
+  async sortBy(column: 'name' | 'size' | 'modified') {
+    await this.page.getByTestId(`sort-${column}`).click();
+  }
+
   /** Downloads a listed file through its link; returns the saved path. */
   async download(name: string, saveAs: string): Promise<string> {
     const downloadStarted = this.page.waitForEvent('download');
@@ -100,5 +251,103 @@ export class FilesPage {
     const download = await downloadStarted;
     await download.saveAs(saveAs);
     return saveAs;
+  }
+}
+
+export class TrashPage {
+  constructor(private readonly page: Page) {}
+
+  async goto() {
+    await this.page.goto('/trash');
+    await expect(this.page.getByRole('heading', { name: 'Trash' })).toBeVisible();
+    await expect(this.page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  }
+
+  entry(name: string): Locator {
+    return this.page.locator(`[data-testid="trash-entry"][data-name="${name}"]`);
+  }
+
+  async restore(name: string) {
+    await this.entry(name).getByTestId('restore').click();
+    await expect(this.entry(name)).toHaveCount(0);
+  }
+
+  /** Answers the confirmation dialog that is open. */
+  async confirm() {
+    const dialog = this.page.getByTestId('confirm');
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('button', { name: /Delete forever|Empty trash/ }).click();
+    await expect(dialog).toBeHidden();
+  }
+
+  async deleteForever(name: string) {
+    await this.entry(name).getByTestId('delete-forever').click();
+    await this.confirm();
+    await expect(this.entry(name)).toHaveCount(0);
+  }
+
+  async empty() {
+    await this.page.getByTestId('empty-trash').click();
+    await this.confirm();
+    await expect(this.page.getByTestId('trash-empty')).toBeVisible();
+  }
+}
+
+export class DetailsPage {
+  constructor(private readonly page: Page) {}
+
+  version(rev: number): Locator {
+    return this.page.locator(`[data-testid="version"][data-rev="${rev}"]`);
+  }
+
+  versions(): Locator {
+    return this.page.getByTestId('version');
+  }
+
+  async restore(rev: number) {
+    await this.version(rev).getByTestId('version-restore').click();
+    await expect(this.page.getByTestId('notice')).toContainText(`Restored version ${rev}`);
+  }
+
+  async downloadCurrent(): Promise<Download> {
+    const started = this.page.waitForEvent('download');
+    await this.page.getByTestId('details-download').click();
+    return started;
+  }
+}
+
+export class AccountPage {
+  constructor(private readonly page: Page) {}
+
+  async goto() {
+    await this.page.goto('/account');
+    await expect(this.page.getByRole('heading', { name: 'Account' })).toBeVisible();
+    await expect(this.page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  }
+
+  usage(): Locator {
+    return this.page.getByTestId('usage');
+  }
+
+  token(label: string): Locator {
+    return this.page.locator(`[data-testid="token"][data-label="${label}"]`);
+  }
+
+  /** Creates a token; answers its secret as shown once. */
+  async createToken(label: string): Promise<string> {
+    await this.page.getByTestId('token-label').fill(label);
+    await this.page.getByTestId('token-label').press('Enter');
+    await expect(this.token(label)).toBeVisible();
+    const secret = this.page.getByTestId('new-token-value');
+    await expect(secret).toBeVisible();
+    return secret.inputValue();
+  }
+
+  async revoke(label: string) {
+    await this.token(label).getByTestId('revoke').click();
+    const dialog = this.page.getByTestId('confirm');
+    await dialog.getByRole('button', { name: 'Revoke' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(this.token(label)).toHaveCount(0);
   }
 }

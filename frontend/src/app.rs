@@ -1,11 +1,14 @@
 //! The application shell and its routes.
 
-use crate::pages::{auth::LoginPage, auth::SignupPage, files::FilesPage, search::SearchPage};
+use crate::pages::{
+    account::AccountPage, auth::LoginPage, auth::SignupPage, details::DetailsPage,
+    files::FilesPage, search::SearchPage, trash::TrashPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment, WildcardSegment,
+    ParamSegment, SsrMode, StaticSegment, WildcardSegment,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -42,6 +45,13 @@ pub fn App() -> impl IntoView {
                 // navigate without JavaScript too.
                 <Route path=StaticSegment("files") view=FilesPage ssr=SsrMode::Async />
                 <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("trash") view=TrashPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                <Route
+                    path=(StaticSegment("details"), ParamSegment("id"))
+                    view=DetailsPage
+                    ssr=SsrMode::Async
+                />
                 <Route
                     path=(StaticSegment("files"), WildcardSegment("path"))
                     view=FilesPage

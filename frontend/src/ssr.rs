@@ -2,7 +2,10 @@
 //! frontend never depends on the backend. The backend implements [`PageData`] and
 //! provides a [`PageDataHandle`] through Leptos context for every page request.
 
-use crate::api::types::{ErrorBody, FolderListing, SearchResults, UserInfo};
+use crate::api::types::{
+    ErrorBody, FileMeta, FolderListing, SearchResults, TokenInfo, TrashListing, UserInfo,
+    VersionMeta,
+};
 use std::sync::Arc;
 
 /// Server-side queries made while rendering a page for the request's user.
@@ -22,6 +25,20 @@ pub trait PageData: Send + Sync {
         cookie_header: Option<String>,
         query: String,
     ) -> Result<SearchResults, ErrorBody>;
+    /// One of that user's files or folders by id, with its versions, newest first
+    /// (none for a folder).
+    async fn file_details(
+        &self,
+        cookie_header: Option<String>,
+        file_id: String,
+    ) -> Result<(FileMeta, Vec<VersionMeta>), ErrorBody>;
+    /// That user's trash, most recently deleted first.
+    async fn trash(&self, cookie_header: Option<String>) -> Result<TrashListing, ErrorBody>;
+    /// That user, with their API tokens, newest first.
+    async fn account(
+        &self,
+        cookie_header: Option<String>,
+    ) -> Result<(UserInfo, Vec<TokenInfo>), ErrorBody>;
 }
 
 /// The [`PageData`] implementation, as held in Leptos context.

@@ -112,6 +112,22 @@ impl Core {
         Ok(Download::Folder { name: top, items })
     }
 
+    /// What `GET /zip?ids=` sends: several entries as one archive, each at its top
+    /// level (a folder with its tree under its name).
+    pub async fn download_many(&self, user: &User, ids: &[FileId]) -> Result<Vec<ZipItem>, Error> {
+        let mut items = Vec::new();
+        for id in ids {
+            match self.download(user, id).await? {
+                Download::File(content) => items.push(ZipItem {
+                    path: content.entry.name.clone(),
+                    entry: content.entry,
+                }),
+                Download::Folder { items: tree, .. } => items.extend(tree),
+            }
+        }
+        Ok(items)
+    }
+
     /// The chunks of a file's current version.
     pub async fn chunks_of(
         &self,

@@ -367,6 +367,62 @@ pub async fn files_content(
     }
 }
 
+/// The most entries one `GET /zip` names.
+const MAX_ZIP_IDS: usize = 1000;
+
+#[derive(Deserialize)]
+pub struct ZipQuery {
+    ids: String,
+}
+
+/// `GET /zip?ids=a,b`: several entries (a selection in the file browser) as one ZIP.
+#[utoipa::path(
+    get,
+    path = "/api/v1/zip",
+    tag = "files",
+    summary = "Download several files and folders as one ZIP",
+    params(
+        ("ids" = String, Query, description = "Ids (`FileMeta.id`) of the files and folders, separated by commas; each goes at the top level of the archive, a folder with everything in it."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The entries as a ZIP archive named `Cairn.zip`, streamed (no `Content-Length`, `ETag` or range support).", body = Binary, content_type = "application/zip", headers(
+            ("Content-Disposition" = String, description = "`attachment; filename=\"Cairn.zip\"`."),
+        )),
+        (status = 400, description = "`bad-request`: `ids` is missing, names nothing, or names more than 1000 entries.", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`not-found`: one of the ids names no live file or folder among this user's files.", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
+pub async fn files_zip(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiQuery(query): ApiQuery<ZipQuery>,
+) -> ApiResult<Response> {
+    let ids: Vec<FileId> = query
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| FileId::from_string(id.to_string()))
+        .collect();
+    if ids.is_empty() {
+        return Err(ApiError(Error::BadRequest(
+            "`ids` names no file or folder; pass their ids separated by commas, e.g. ?ids=a1,b2"
+                .into(),
+        )));
+    }
+    if ids.len() > MAX_ZIP_IDS {
+        return Err(ApiError(Error::BadRequest(format!(
+            "`ids` names {} entries, more than the {MAX_ZIP_IDS} one archive takes; select fewer, or download their folder",
+            ids.len()
+        ))));
+    }
+    let items = state.core.download_many(&user, &ids).await?;
+    Ok(zip_response(&state, user, "Cairn", items))
+}
+
 /// Streams a folder as a ZIP archive, one chunk at a time: a task writes the
 /// archive into a small channel that the response body drains, so memory stays flat
 /// whatever the folder's size, and the task stops when the client goes away.

@@ -107,6 +107,7 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
         .route("/notifications/longpoll", get(sync::notifications_longpoll))
         .route("/notifications/stream", get(sync::notifications_stream))
         .route("/files/{file_id}/content", get(api::files_content))
+        .route("/zip", get(api::files_zip))
         .route("/folders", post(api::folders_create))
         .route("/files/upload/init", post(api::upload_init))
         .route("/files/upload/{upload_id}", get(api::upload_status))

@@ -46,6 +46,7 @@ use wasm_chunker::ChunkParams;
         tree::files_move,
         tree::files_copy,
         api::files_content,
+        api::files_zip,
         api::folders_create,
         tree::versions_list,
         tree::versions_content,

@@ -8,11 +8,14 @@ use super::error::error_body;
 use super::extract::{presented_secret, session_from_cookie_header};
 use super::AppState;
 use crate::core::Core;
-use crate::domain::{Error, RelPath, User};
+use crate::domain::{Error, FileId, RelPath, User};
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use frontend::api::types::{ErrorBody, FolderListing, SearchResults, UserInfo};
+use frontend::api::types::{
+    ErrorBody, FileMeta, FolderListing, SearchResults, TokenInfo, TrashEntry, TrashListing,
+    UserInfo, VersionMeta,
+};
 use frontend::ssr::{PageData, PageDataHandle};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -157,6 +160,78 @@ impl PageData for CorePageData {
             .await
             .map_err(|e| error_body(&e))?;
         Ok(super::convert::search_results(&found))
+    }
+
+    async fn file_details(
+        &self,
+        cookie_header: Option<String>,
+        file_id: String,
+    ) -> Result<(FileMeta, Vec<VersionMeta>), ErrorBody> {
+        let Some(user) = self.user(cookie_header).await else {
+            return Err(error_body(&Error::Unauthenticated));
+        };
+        let id = FileId::from_string(file_id);
+        let (entry, path) = self
+            .core
+            .file_meta(&user, &id)
+            .await
+            .map_err(|e| error_body(&e))?;
+        let versions = if entry.is_folder {
+            Vec::new()
+        } else {
+            self.core
+                .versions(&user, &id)
+                .await
+                .map_err(|e| error_body(&e))?
+                .into_iter()
+                .map(|v| VersionMeta {
+                    rev: v.rev,
+                    size: v.size,
+                    content_hash: v.content_hash,
+                    created_at: v.created_at,
+                    device: v.device,
+                })
+                .collect()
+        };
+        Ok((file_meta(&entry, &path), versions))
+    }
+
+    async fn trash(&self, cookie_header: Option<String>) -> Result<TrashListing, ErrorBody> {
+        let Some(user) = self.user(cookie_header).await else {
+            return Err(error_body(&Error::Unauthenticated));
+        };
+        let trashed = self.core.trash(&user).await.map_err(|e| error_body(&e))?;
+        let mut entries = Vec::with_capacity(trashed.len());
+        for item in trashed {
+            let path = RelPath::parse(&item.path).map_err(|e| error_body(&e.into()))?;
+            entries.push(TrashEntry {
+                file: file_meta(&item.entry, &path),
+                deleted_at: item.deleted_at,
+            });
+        }
+        Ok(TrashListing { entries })
+    }
+
+    async fn account(
+        &self,
+        cookie_header: Option<String>,
+    ) -> Result<(UserInfo, Vec<TokenInfo>), ErrorBody> {
+        let Some(user) = self.user(cookie_header).await else {
+            return Err(error_body(&Error::Unauthenticated));
+        };
+        let tokens = self
+            .core
+            .api_tokens(&user)
+            .await
+            .map_err(|e| error_body(&e))?
+            .into_iter()
+            .map(|token| TokenInfo {
+                id: token.id,
+                label: token.label,
+                created_at: token.created_at,
+            })
+            .collect();
+        Ok((user_info(&user), tokens))
     }
 }
 

@@ -103,3 +103,60 @@ async fn a_folder_downloads_as_a_zip_of_its_tree() {
         assert!(content == expected, "{name} differs");
     }
 }
+
+#[tokio::test]
+async fn several_entries_download_as_one_zip() {
+    use std::io::Read;
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let (report, _) = alice.upload("/report.txt", b"quarterly").await;
+    alice.upload("/Trip/day 1.txt", b"sunny").await;
+    alice.upload("/left out.txt", b"not selected").await;
+    let root: frontend::api::types::FolderListing =
+        alice.get("/api/v1/files?path=/").await.unwrap();
+    let trip = root.entries.iter().find(|e| e.name == "Trip").unwrap();
+
+    let response = alice
+        .request(
+            Method::GET,
+            &format!("/api/v1/zip?ids={},{}", report.file.id, trip.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("Cairn.zip"));
+    let archive = response.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive.to_vec())).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    names.sort();
+    assert_eq!(names, ["Trip/", "Trip/day 1.txt", "report.txt"]);
+    let mut content = Vec::new();
+    zip.by_name("report.txt")
+        .unwrap()
+        .read_to_end(&mut content)
+        .unwrap();
+    assert_eq!(content, b"quarterly");
+
+    let nothing = alice
+        .request(Method::GET, "/api/v1/zip?ids=,")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nothing.status(), StatusCode::BAD_REQUEST);
+    let unknown = alice
+        .request(
+            Method::GET,
+            &format!("/api/v1/zip?ids={},nope", report.file.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not-found");
+}

@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/notifications/longpoll"),
     ("GET", "/api/v1/notifications/stream"),
     ("GET", "/api/v1/files/{file_id}/content"),
+    ("GET", "/api/v1/zip"),
     ("POST", "/api/v1/folders"),
     ("POST", "/api/v1/files/upload/init"),
     ("GET", "/api/v1/files/upload/{upload_id}"),

@@ -1,9 +1,16 @@
 //! Cairn's pages.
 
+pub mod account;
+pub mod actions;
 pub mod activity;
 pub mod auth;
+pub mod chrome;
+pub mod details;
+pub mod dialogs;
 pub mod files;
 pub mod search;
+pub mod sorting;
+pub mod trash;
 
 /// Page data as the browser loads it: a `GET` of `path` on the JSON API. On the
 /// server, pages ask `crate::ssr::PageData` instead; a build with neither side

@@ -1,6 +1,7 @@
 //! `/search?q=`: the user's files and folders whose names contain the query. The
 //! search box is a plain GET form, so the page works before (and without) the WASM.
 
+use super::chrome::{Section, TopBar};
 use crate::api::types::{ErrorBody, FileMeta, SearchResults};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
 use leptos::prelude::*;
@@ -58,10 +59,7 @@ pub fn SearchPage() -> impl IntoView {
     );
     view! {
         <Title text="Search · Cairn" />
-        <header class="topbar">
-            <a class="brand" href="/files">"Cairn"</a>
-            <SearchBox value=query.get_untracked() />
-        </header>
+        <TopBar section=Section::Search query=query.get_untracked() />
         <main class="files">
             <Transition fallback=|| view! { <p class="loading">"Searching…"</p> }>
                 {move || Suspend::new(async move {
