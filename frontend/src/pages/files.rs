@@ -1,63 +1,17 @@
 //! The file browser: a folder's listing with breadcrumbs, and the upload area.
 //!
 //! The listing is rendered on the server, so it shows before the WASM loads; after
-//! hydration, dropping or picking files uploads them (see `crate::upload`) and the
-//! listing refreshes.
+//! hydration, dropping or picking files or folders uploads them (see
+//! `upload_panel` and `crate::upload`) and the listing refreshes.
 
 use super::activity::{Activity, ActivityFeed};
 use super::search::SearchBox;
+use super::upload_panel::{UploadPanel, UploadRow, UploadTarget};
 use crate::api::types::{ErrorBody, FileMeta, FolderListing};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-/// Where one upload stands, as the upload panel shows it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UploadProgress {
-    /// File size in bytes.
-    pub total: u64,
-    /// Bytes chunked and hashed so far.
-    pub hashed: u64,
-    /// Chunk bytes sent to the server so far.
-    pub sent: u64,
-    /// Bytes the server already had, so they were not sent.
-    pub skipped: u64,
-    /// What is happening now.
-    pub phase: UploadPhase,
-    /// When the file had changed elsewhere since this page showed it: the name of
-    /// the conflicted copy this upload was saved as, beside it.
-    pub conflict_copy: Option<String>,
-}
-
-/// The phases of one upload. Only the browser moves an upload along; the server
-/// renders none.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum UploadPhase {
-    /// Chunking and hashing in a worker.
-    #[default]
-    Hashing,
-    /// Sending the chunks the server lacks.
-    Sending,
-    /// Committed.
-    Done,
-    /// Stopped by an error, with a message for the user.
-    Failed(String),
-}
-
-/// One row of the upload panel.
-#[derive(Debug, Clone)]
-pub struct UploadRow {
-    /// Sequence number, unique on this page.
-    pub id: u64,
-    /// File name.
-    pub name: String,
-    /// Progress, updated as the upload runs. Reference-counted rather than owned by
-    /// a component, since the listing (and the component that started the upload)
-    /// re-renders while the upload goes on.
-    pub progress: ArcRwSignal<UploadProgress>,
-}
 
 fn fetch_listing(
     path: String,
@@ -188,21 +142,25 @@ fn FolderView(
         .map(|entry| view! { <EntryRow entry /> })
         .collect_view();
     let drag_over = RwSignal::new(false);
-    let start_uploads = {
-        let folder = folder.clone();
-        move |files: Vec<SelectedFile>| {
-            start_uploads(files, folder.clone(), &shown, uploads, refresh)
-        }
+    let target = UploadTarget {
+        folder: folder.clone(),
+        shown: std::sync::Arc::new(shown),
+        uploads,
+        refresh,
     };
     let on_drop = {
-        let start_uploads = start_uploads.clone();
+        let target = target.clone();
         move |event: leptos::ev::DragEvent| {
             event.prevent_default();
             drag_over.set(false);
-            start_uploads(dropped_files(&event));
+            target.drop_files(&event);
         }
     };
-    let on_pick = move |event: leptos::ev::Event| start_uploads(picked_files(&event));
+    let on_pick = {
+        let target = target.clone();
+        move |event: leptos::ev::Event| target.pick_files(&event)
+    };
+    let on_pick_folder = move |event: leptos::ev::Event| target.pick_files(&event);
 
     view! {
         <header class="topbar">
@@ -231,8 +189,12 @@ fn FolderView(
                     "Upload files"
                     <input type="file" multiple class="visually-hidden" data-testid="file-picker" on:change=on_pick />
                 </label>
+                <label class="button">
+                    "Upload a folder"
+                    <input type="file" multiple prop:webkitdirectory=true class="visually-hidden" data-testid="folder-picker" on:change=on_pick_folder />
+                </label>
             </div>
-            <p class="hint">"Drop files anywhere on this page to upload them here."</p>
+            <p class="hint">"Drop files or folders anywhere on this page to upload them here."</p>
             <UploadPanel uploads />
             {if empty {
                 view! { <p class="empty" data-testid="empty-folder">"This folder is empty."</p> }.into_any()
@@ -302,173 +264,4 @@ fn EntryRow(entry: FileMeta) -> impl IntoView {
             <td>{date_time(entry.modified_at)}</td>
         </tr>
     }
-}
-
-#[component]
-fn UploadPanel(uploads: RwSignal<Vec<UploadRow>>) -> impl IntoView {
-    view! {
-        <Show when=move || !uploads.read().is_empty()>
-            <section class="uploads" aria-label="Uploads" data-testid="upload-panel">
-                <For
-                    each=move || uploads.get()
-                    key=|row| row.id
-                    children=|row| view! { <UploadLine row /> }
-                />
-            </section>
-        </Show>
-    }
-}
-
-#[component]
-fn UploadLine(row: UploadRow) -> impl IntoView {
-    let progress = row.progress;
-    let status = {
-        let progress = progress.clone();
-        move || {
-            let p = progress.get();
-            match p.phase {
-                UploadPhase::Hashing => format!(
-                    "hashing {} of {}",
-                    human_size(p.hashed),
-                    human_size(p.total)
-                ),
-                UploadPhase::Sending => format!(
-                    "sending {} of {}",
-                    human_size(p.sent),
-                    human_size(p.total.saturating_sub(p.skipped))
-                ),
-                UploadPhase::Done if p.conflict_copy.is_some() => format!(
-                    "the file changed on another device meanwhile; both are kept, yours as “{}”",
-                    p.conflict_copy.unwrap_or_default()
-                ),
-                UploadPhase::Done if p.skipped > 0 => {
-                    format!("done, {} already stored, not sent", human_size(p.skipped))
-                }
-                UploadPhase::Done => "done".to_string(),
-                UploadPhase::Failed(message) => format!("failed: {message}"),
-            }
-        }
-    };
-    let state = {
-        let progress = progress.clone();
-        move || match progress.get().phase {
-            UploadPhase::Hashing => "hashing",
-            UploadPhase::Sending => "sending",
-            UploadPhase::Done => "done",
-            UploadPhase::Failed(_) => "failed",
-        }
-    };
-    let conflict = {
-        let progress = progress.clone();
-        move || progress.read().conflict_copy.clone()
-    };
-    let fraction = move || {
-        let p = progress.get();
-        let to_send = p.total.saturating_sub(p.skipped);
-        match p.phase {
-            UploadPhase::Done => 1.0,
-            _ if p.total == 0 => 0.0,
-            UploadPhase::Hashing => 0.5 * p.hashed as f64 / p.total as f64,
-            _ if to_send == 0 => 1.0,
-            _ => 0.5 + 0.5 * p.sent as f64 / to_send as f64,
-        }
-    };
-    view! {
-        <div
-            class="upload"
-            data-testid="upload"
-            data-name=row.name.clone()
-            data-state=state
-            data-conflict=conflict
-        >
-            <span class="name">{row.name.clone()}</span>
-            <progress max="1" value=fraction></progress>
-            <span class="status" data-testid="upload-status">{status}</span>
-        </div>
-    }
-}
-
-/// A file chosen by the user, in whichever form this build can handle.
-#[cfg(feature = "hydrate")]
-type SelectedFile = web_sys::File;
-#[cfg(not(feature = "hydrate"))]
-type SelectedFile = ();
-
-#[cfg(feature = "hydrate")]
-fn dropped_files(event: &leptos::ev::DragEvent) -> Vec<SelectedFile> {
-    let Some(list) = event.data_transfer().and_then(|transfer| transfer.files()) else {
-        return Vec::new();
-    };
-    (0..list.length()).filter_map(|i| list.get(i)).collect()
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn dropped_files(_event: &leptos::ev::DragEvent) -> Vec<SelectedFile> {
-    Vec::new()
-}
-
-#[cfg(feature = "hydrate")]
-fn picked_files(event: &leptos::ev::Event) -> Vec<SelectedFile> {
-    use wasm_bindgen::JsCast;
-    let Some(input) = event
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
-    else {
-        return Vec::new();
-    };
-    let files: Vec<SelectedFile> = input
-        .files()
-        .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-        .unwrap_or_default();
-    // Let the same file be picked again later.
-    input.set_value("");
-    files
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn picked_files(_event: &leptos::ev::Event) -> Vec<SelectedFile> {
-    Vec::new()
-}
-
-thread_local! {
-    static NEXT_UPLOAD_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-fn start_uploads(
-    files: Vec<SelectedFile>,
-    folder: String,
-    shown: &std::collections::HashMap<String, (String, u64)>,
-    uploads: RwSignal<Vec<UploadRow>>,
-    refresh: Callback<()>,
-) {
-    #[cfg(feature = "hydrate")]
-    for file in files {
-        let id = NEXT_UPLOAD_ID.with(|next| {
-            let id = next.get();
-            next.set(id + 1);
-            id
-        });
-        let progress = ArcRwSignal::new(UploadProgress {
-            total: file.size() as u64,
-            ..UploadProgress::default()
-        });
-        uploads.update(|rows| {
-            rows.push(UploadRow {
-                id,
-                name: file.name(),
-                progress: progress.clone(),
-            })
-        });
-        let folder = folder.clone();
-        let base = shown.get(&file.name()).cloned();
-        leptos::task::spawn_local(async move {
-            let result = crate::upload::upload_file(file, &folder, base, progress.clone()).await;
-            match result {
-                Ok(_) => refresh.run(()),
-                Err(message) => progress.update(|p| p.phase = UploadPhase::Failed(message)),
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (files, folder, shown, uploads, refresh);
 }
