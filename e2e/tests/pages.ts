@@ -116,6 +116,69 @@ export class FilesPage {
     await this.page.unroute(`**${fixtureUrl}`);
   }
 
+  /**
+   * Drops files from disk with a real `drop` event. Unlike `dropFile`, the files stay
+   * on disk (the page gets them through a file input first), so they may be of any
+   * size.
+   */
+  async dropFromDisk(...diskPaths: string[]) {
+    const input = await this.page.evaluateHandle(() => {
+      const element = document.createElement('input');
+      element.type = 'file';
+      element.multiple = true;
+      element.hidden = true;
+      document.body.appendChild(element);
+      return element;
+    });
+    await input.asElement()!.setInputFiles(diskPaths);
+    const dataTransfer = await this.page.evaluateHandle((element) => {
+      const transfer = new DataTransfer();
+      for (const file of Array.from((element as HTMLInputElement).files ?? [])) transfer.items.add(file);
+      (element as HTMLInputElement).remove();
+      return transfer;
+    }, input);
+    await this.dropZone.dispatchEvent('dragover', { dataTransfer });
+    await this.dropZone.dispatchEvent('drop', { dataTransfer });
+  }
+
+  /** Picks files from disk with the "Upload files" button. */
+  async pickFiles(...diskPaths: string[]) {
+    await this.page.getByTestId('file-picker').setInputFiles(diskPaths);
+  }
+
+  /** Picks a whole folder from disk with the "Upload a folder" button. */
+  async pickFolder(diskPath: string) {
+    await this.page.getByTestId('folder-picker').setInputFiles(diskPath);
+  }
+
+  /** The upload panel's totals line. */
+  uploadSummary(): Locator {
+    return this.page.getByTestId('upload-summary');
+  }
+
+  /** Bytes of `name` the server has stored from this page so far. */
+  async uploadSentBytes(name: string): Promise<number> {
+    return Number((await this.upload(name).getAttribute('data-sent')) ?? '0');
+  }
+
+  /** Waits until `name` has sent at least `bytes` (and is still going). */
+  async waitUntilSent(name: string, bytes: number) {
+    await expect.poll(() => this.uploadSentBytes(name), { timeout: 120_000 }).toBeGreaterThanOrEqual(bytes);
+  }
+
+  async pauseUpload(name: string) {
+    await this.upload(name).getByTestId('upload-pause').click();
+    await expect(this.upload(name)).toHaveAttribute('data-state', 'paused');
+  }
+
+  async resumeUpload(name: string) {
+    await this.upload(name).getByTestId('upload-resume').click();
+  }
+
+  async cancelUpload(name: string) {
+    await this.upload(name).getByTestId('upload-cancel').click();
+  }
+
   /** Waits until the page follows the live change stream. */
   async waitForLiveUpdates() {
     await expect(this.page.locator('body')).toHaveAttribute('data-live', 'connected');
@@ -147,8 +210,8 @@ export class FilesPage {
     return this.page.locator(`[data-testid="entry"][data-name="${name}"]`);
   }
 
-  async waitUntilUploaded(name: string) {
-    await expect(this.upload(name)).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+  async waitUntilUploaded(name: string, timeout = 120_000) {
+    await expect(this.upload(name)).toHaveAttribute('data-state', 'done', { timeout });
     await expect(this.entry(name)).toBeVisible();
   }
 

@@ -2,38 +2,8 @@
 // identical, then drop the same bytes under another name and check that no chunk
 // bytes travel the second time.
 import { test, expect, type Request } from '@playwright/test';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { AuthPage, FilesPage } from './pages';
-
-const MIB = 1024 * 1024;
-
-async function writeRandomFile(path: string, bytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  for (let written = 0; written < bytes; written += MIB) {
-    const piece = randomBytes(Math.min(MIB, bytes - written));
-    if (!out.write(piece)) {
-      await new Promise((resolve) => out.once('drain', resolve));
-    }
-  }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-}
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const piece of createReadStream(path)) hash.update(piece);
-  return hash.digest('hex');
-}
-
-/** Bytes a request sent, from the Content-Length the browser put on the wire. */
-async function bodyBytes(request: Request): Promise<number> {
-  const headers = await request.allHeaders();
-  return Number(headers['content-length'] ?? 'NaN');
-}
-
-function isChunkPut(request: Request): boolean {
-  return request.method() === 'PUT' && /\/api\/v1\/files\/upload\/[^/]+\/chunks/.test(request.url());
-}
+import { MIB, bodyBytes, isChunkPut, sha256, writeRandomFile } from './support';
 
 test('a new user uploads a 50 MB file by drag-and-drop, downloads it identical, and re-uploads it without sending chunks', async ({
   page,

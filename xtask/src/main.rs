@@ -25,10 +25,14 @@ fn main() -> Result<()> {
             Some("chunker") => bench_chunker(&root),
             Some("server") => bench_server(),
             Some("notify") => bench_notify(),
+            Some("upload") => bench_upload(&root),
             None => bench_chunker(&root)
                 .and_then(|()| bench_server())
-                .and_then(|()| bench_notify()),
-            Some(other) => bail!("unknown benchmark {other:?}; use chunker, server or notify"),
+                .and_then(|()| bench_notify())
+                .and_then(|()| bench_upload(&root)),
+            Some(other) => {
+                bail!("unknown benchmark {other:?}; use chunker, server, notify or upload")
+            }
         },
         Some("e2e") => e2e(&root, &args[1..]),
         Some("site") => {
@@ -49,7 +53,8 @@ fn main() -> Result<()> {
                  bench  print benchmark figures with ratios: chunker (native and in Chromium),\n         \
                         server (ingest vs curl, peak memory, commits vs INSERTs),\n         \
                         notify (change-stream latency and memory per stream at 1, 1,000 and\n         \
-                        10,000 open streams); all three by default\n  \
+                        10,000 open streams), upload (the web app uploading 1 GiB vs a raw\n         \
+                        browser PUT and curl); all four by default\n  \
                  e2e    build the web assets and server, run only the Playwright tests;\n         \
                         what follows is passed to `playwright test` (e.g. a spec file or -g)\n  \
                  site   build only the web assets (add --release for the optimised bundle)"
@@ -839,6 +844,7 @@ fn test(root: &Path) -> Result<()> {
         root,
         "end-to-end tests in Chromium (Playwright)",
         &site,
+        Profile::Dev,
         &[],
     )?;
     eprintln!(
@@ -863,15 +869,22 @@ fn e2e(root: &Path, playwright_args: &[String]) -> Result<()> {
         root,
         "end-to-end tests in Chromium (Playwright)",
         &site,
+        Profile::Dev,
         &extra,
     )
 }
 
-/// Runs Playwright against a fresh `cairn` (dev build) on a free loopback port with a
+/// Runs Playwright against a fresh `cairn` (`server` build) on a free loopback port with a
 /// throwaway data directory. Each `extra` pair is an environment variable, or, when
 /// its key starts with `--`, an option passed to `playwright test` as `--key=value`;
 /// a key of `--` alone passes its value as it is.
-fn run_playwright(root: &Path, title: &str, site: &Path, extra: &[(&str, String)]) -> Result<()> {
+fn run_playwright(
+    root: &Path,
+    title: &str,
+    site: &Path,
+    server: Profile,
+    extra: &[(&str, String)],
+) -> Result<()> {
     let data_dir = std::env::temp_dir().join(format!("cairn-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     let port = free_port()?;
@@ -879,7 +892,7 @@ fn run_playwright(root: &Path, title: &str, site: &Path, extra: &[(&str, String)
     command
         .args(["playwright", "test"])
         .current_dir(root.join("e2e"))
-        .env("E2E_SERVER_BIN", server_binary(root, Profile::Dev))
+        .env("E2E_SERVER_BIN", server_binary(root, server))
         .env("E2E_SITE_DIR", site)
         .env("E2E_DATA_DIR", &data_dir)
         .env("E2E_PORT", port.to_string())
@@ -929,10 +942,32 @@ fn bench_chunker(root: &Path) -> Result<()> {
         root,
         "browser chunking benchmark (Playwright)",
         &site,
+        Profile::Dev,
         &[
             ("--config", "playwright.bench.config.ts".to_string()),
+            ("--", "chunker.bench".to_string()),
             ("BENCH_NATIVE_MBPS", native),
             ("BENCH_PORTABLE_MBPS", portable),
+        ],
+    )
+}
+
+/// `cargo xtask bench upload`: the web app uploading a 1 GiB file against the same
+/// browser's raw PUT of it and curl's, on the release site and server.
+fn bench_upload(root: &Path) -> Result<()> {
+    ensure_wasm_tools()?;
+    ensure_chromium()?;
+    ensure_e2e_packages(root)?;
+    let site = build_site(root, Profile::Release)?;
+    build_server(Profile::Release)?;
+    run_playwright(
+        root,
+        "browser upload benchmark (Playwright, release build of cairn on loopback)",
+        &site,
+        Profile::Release,
+        &[
+            ("--config", "playwright.bench.config.ts".to_string()),
+            ("--", "upload.bench".to_string()),
         ],
     )
 }

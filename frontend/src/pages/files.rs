@@ -3,9 +3,9 @@
 //!
 //! The listing is rendered on the server, sorted as the query string says, so it
 //! shows before the WASM loads and sorts without JavaScript; after hydration,
-//! dropping or picking files uploads them (see `crate::upload`), rows can be
-//! selected, dragged onto folders and acted on (see `super::actions` and
-//! `super::dialogs`), and the listing refreshes.
+//! dropping or picking files or folders uploads them (see `super::upload_panel`
+//! and `crate::upload`), rows can be selected, dragged onto folders and acted on
+//! (see `super::actions` and `super::dialogs`), and the listing refreshes.
 
 use super::actions::{
     content_url, delete, move_into, parent_of, undo_delete, within, zip_url, Browser, Dialog,
@@ -15,58 +15,12 @@ use super::activity::{Activity, ActivityFeed};
 use super::chrome::{or_error_page, NoticeBar, Section, TopBar};
 use super::dialogs::BrowserDialogs;
 use super::sorting::{SortKey, SortOrder};
+use super::upload_panel::{UploadPanel, UploadRow, UploadTarget};
 use crate::api::types::{ErrorBody, FileMeta, FolderListing};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// Where one upload stands, as the upload panel shows it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UploadProgress {
-    /// File size in bytes.
-    pub total: u64,
-    /// Bytes chunked and hashed so far.
-    pub hashed: u64,
-    /// Chunk bytes sent to the server so far.
-    pub sent: u64,
-    /// Bytes the server already had, so they were not sent.
-    pub skipped: u64,
-    /// What is happening now.
-    pub phase: UploadPhase,
-    /// When the file had changed elsewhere since this page showed it: the name of
-    /// the conflicted copy this upload was saved as, beside it.
-    pub conflict_copy: Option<String>,
-}
-
-/// The phases of one upload. Only the browser moves an upload along; the server
-/// renders none.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum UploadPhase {
-    /// Chunking and hashing in a worker.
-    #[default]
-    Hashing,
-    /// Sending the chunks the server lacks.
-    Sending,
-    /// Committed.
-    Done,
-    /// Stopped by an error, with a message for the user.
-    Failed(String),
-}
-
-/// One row of the upload panel.
-#[derive(Debug, Clone)]
-pub struct UploadRow {
-    /// Sequence number, unique on this page.
-    pub id: u64,
-    /// File name.
-    pub name: String,
-    /// Progress, updated as the upload runs. Reference-counted rather than owned by
-    /// a component, since the listing (and the component that started the upload)
-    /// re-renders while the upload goes on.
-    pub progress: ArcRwSignal<UploadProgress>,
-}
 
 /// Loads a folder's listing again, in the browser.
 fn reload_listing(
@@ -257,30 +211,33 @@ fn FolderView(
         sorted
     });
     let drag_over = RwSignal::new(false);
-    let start_uploads = {
-        let folder = folder.clone();
-        move |files: Vec<SelectedFile>| {
-            // The version this page shows of each file: an upload of the same name
-            // edits it.
-            let shown: std::collections::HashMap<String, (String, u64)> = browser
+    let target = UploadTarget {
+        folder: folder.clone(),
+        // Read when the upload starts, so it follows the listing's refreshes.
+        shown: Callback::new(move |name: String| {
+            browser
                 .entries
                 .read_untracked()
                 .iter()
-                .filter(|entry| !entry.is_folder)
-                .map(|entry| (entry.name.clone(), (entry.id.clone(), entry.rev)))
-                .collect();
-            start_uploads(files, folder.clone(), &shown, uploads, refresh)
-        }
+                .find(|entry| !entry.is_folder && entry.name == name)
+                .map(|entry| (entry.id.clone(), entry.rev))
+        }),
+        uploads,
+        refresh,
     };
     let on_drop = {
-        let start_uploads = start_uploads.clone();
+        let target = target.clone();
         move |event: leptos::ev::DragEvent| {
             event.prevent_default();
             drag_over.set(false);
-            start_uploads(dropped_files(&event));
+            target.drop_files(&event);
         }
     };
-    let on_pick = move |event: leptos::ev::Event| start_uploads(picked_files(&event));
+    let on_pick = {
+        let target = target.clone();
+        move |event: leptos::ev::Event| target.pick_files(&event)
+    };
+    let on_pick_folder = move |event: leptos::ev::Event| target.pick_files(&event);
 
     view! {
         <TopBar section=Section::Files>
@@ -313,9 +270,13 @@ fn FolderView(
                         "Upload files"
                         <input type="file" multiple class="visually-hidden" data-testid="file-picker" on:change=on_pick />
                     </label>
+                    <label class="button">
+                        "Upload a folder"
+                        <input type="file" multiple prop:webkitdirectory=true class="visually-hidden" data-testid="folder-picker" on:change=on_pick_folder />
+                    </label>
                 </div>
             </div>
-            <p class="hint">"Drop files anywhere on this page to upload them here."</p>
+            <p class="hint">"Drop files or folders anywhere on this page to upload them here."</p>
             <NoticeBar
                 notice=browser.notice
                 on_undo=Callback::new(move |ids| undo_delete(browser, ids))
@@ -814,173 +775,4 @@ fn DeviceName() -> impl IntoView {
         </button>
     }
     .into_any()
-}
-
-#[component]
-fn UploadPanel(uploads: RwSignal<Vec<UploadRow>>) -> impl IntoView {
-    view! {
-        <Show when=move || !uploads.read().is_empty()>
-            <section class="uploads" aria-label="Uploads" data-testid="upload-panel">
-                <For
-                    each=move || uploads.get()
-                    key=|row| row.id
-                    children=|row| view! { <UploadLine row /> }
-                />
-            </section>
-        </Show>
-    }
-}
-
-#[component]
-fn UploadLine(row: UploadRow) -> impl IntoView {
-    let progress = row.progress;
-    let status = {
-        let progress = progress.clone();
-        move || {
-            let p = progress.get();
-            match p.phase {
-                UploadPhase::Hashing => format!(
-                    "hashing {} of {}",
-                    human_size(p.hashed),
-                    human_size(p.total)
-                ),
-                UploadPhase::Sending => format!(
-                    "sending {} of {}",
-                    human_size(p.sent),
-                    human_size(p.total.saturating_sub(p.skipped))
-                ),
-                UploadPhase::Done if p.conflict_copy.is_some() => format!(
-                    "the file changed on another device meanwhile; both are kept, yours as “{}”",
-                    p.conflict_copy.unwrap_or_default()
-                ),
-                UploadPhase::Done if p.skipped > 0 => {
-                    format!("done, {} already stored, not sent", human_size(p.skipped))
-                }
-                UploadPhase::Done => "done".to_string(),
-                UploadPhase::Failed(message) => format!("failed: {message}"),
-            }
-        }
-    };
-    let state = {
-        let progress = progress.clone();
-        move || match progress.get().phase {
-            UploadPhase::Hashing => "hashing",
-            UploadPhase::Sending => "sending",
-            UploadPhase::Done => "done",
-            UploadPhase::Failed(_) => "failed",
-        }
-    };
-    let conflict = {
-        let progress = progress.clone();
-        move || progress.read().conflict_copy.clone()
-    };
-    let fraction = move || {
-        let p = progress.get();
-        let to_send = p.total.saturating_sub(p.skipped);
-        match p.phase {
-            UploadPhase::Done => 1.0,
-            _ if p.total == 0 => 0.0,
-            UploadPhase::Hashing => 0.5 * p.hashed as f64 / p.total as f64,
-            _ if to_send == 0 => 1.0,
-            _ => 0.5 + 0.5 * p.sent as f64 / to_send as f64,
-        }
-    };
-    view! {
-        <div
-            class="upload"
-            data-testid="upload"
-            data-name=row.name.clone()
-            data-state=state
-            data-conflict=conflict
-        >
-            <span class="name">{row.name.clone()}</span>
-            <progress max="1" value=fraction></progress>
-            <span class="status" data-testid="upload-status">{status}</span>
-        </div>
-    }
-}
-
-/// A file chosen by the user, in whichever form this build can handle.
-#[cfg(feature = "hydrate")]
-type SelectedFile = web_sys::File;
-#[cfg(not(feature = "hydrate"))]
-type SelectedFile = ();
-
-#[cfg(feature = "hydrate")]
-fn dropped_files(event: &leptos::ev::DragEvent) -> Vec<SelectedFile> {
-    let Some(list) = event.data_transfer().and_then(|transfer| transfer.files()) else {
-        return Vec::new();
-    };
-    (0..list.length()).filter_map(|i| list.get(i)).collect()
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn dropped_files(_event: &leptos::ev::DragEvent) -> Vec<SelectedFile> {
-    Vec::new()
-}
-
-#[cfg(feature = "hydrate")]
-fn picked_files(event: &leptos::ev::Event) -> Vec<SelectedFile> {
-    use wasm_bindgen::JsCast;
-    let Some(input) = event
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
-    else {
-        return Vec::new();
-    };
-    let files: Vec<SelectedFile> = input
-        .files()
-        .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-        .unwrap_or_default();
-    // Let the same file be picked again later.
-    input.set_value("");
-    files
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn picked_files(_event: &leptos::ev::Event) -> Vec<SelectedFile> {
-    Vec::new()
-}
-
-thread_local! {
-    static NEXT_UPLOAD_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-fn start_uploads(
-    files: Vec<SelectedFile>,
-    folder: String,
-    shown: &std::collections::HashMap<String, (String, u64)>,
-    uploads: RwSignal<Vec<UploadRow>>,
-    refresh: Callback<()>,
-) {
-    #[cfg(feature = "hydrate")]
-    for file in files {
-        let id = NEXT_UPLOAD_ID.with(|next| {
-            let id = next.get();
-            next.set(id + 1);
-            id
-        });
-        let progress = ArcRwSignal::new(UploadProgress {
-            total: file.size() as u64,
-            ..UploadProgress::default()
-        });
-        uploads.update(|rows| {
-            rows.push(UploadRow {
-                id,
-                name: file.name(),
-                progress: progress.clone(),
-            })
-        });
-        let folder = folder.clone();
-        let base = shown.get(&file.name()).cloned();
-        leptos::task::spawn_local(async move {
-            let result = crate::upload::upload_file(file, &folder, base, progress.clone()).await;
-            match result {
-                Ok(_) => refresh.run(()),
-                Err(message) => progress.update(|p| p.phase = UploadPhase::Failed(message)),
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (files, folder, shown, uploads, refresh);
 }

@@ -11,6 +11,7 @@ pub mod files;
 pub mod search;
 pub mod sorting;
 pub mod trash;
+pub mod upload_panel;
 
 /// Page data as the browser loads it: a `GET` of `path` on the JSON API. On the
 /// server, pages ask `crate::ssr::PageData` instead; a build with neither side
