@@ -198,8 +198,12 @@ impl UploadTarget {
             let path = join(&self.folder, &relative);
             let refresh = self.refresh;
             leptos::task::spawn_local(async move {
+                let top_level = !relative.contains('/');
                 match crate::upload::upload_file(id, file, path, base, progress.clone()).await {
-                    Ok(_) => refresh.run(()),
+                    // Files deeper down show in the listing through their folder (and
+                    // the live change stream refreshes it anyway).
+                    Ok(_) if top_level => refresh.run(()),
+                    Ok(_) => {}
                     Err(crate::upload::UploadError::Cancelled) => {}
                     Err(crate::upload::UploadError::Failed(message)) => progress.update(|p| {
                         p.phase = UploadPhase::Failed(message);

@@ -130,14 +130,19 @@ thread_local! {
     static CONFIG: RefCell<Option<ServerConfig>> = const { RefCell::new(None) };
 }
 
-/// Chunking slots: as many files are worked on at once as the device has cores (at
-/// least two, at most four, so the page and the network keep some CPU).
+/// Files worked on at once: as many as the device has cores, at least four (small
+/// files wait on round trips more than on the CPU) and at most six (the connections
+/// a browser opens to one server).
 fn file_slots() -> usize {
     let cores = web_sys::window()
         .map(|w| w.navigator().hardware_concurrency())
         .unwrap_or(1.0);
-    (cores as usize).clamp(2, 4)
+    (cores as usize).clamp(4, 6)
 }
+
+/// Files smaller than this are not remembered for resuming: they go in one request
+/// or two, and an interrupted one is simply sent again.
+const REMEMBER_FROM_BYTES: u64 = 16 * 1024 * 1024;
 
 thread_local! {
     static SLOTS: RefCell<SlotQueue> = RefCell::new(SlotQueue::default());
@@ -408,8 +413,10 @@ impl Upload {
                 Some(body),
             )
             .await?;
-            let saved = serde_json::json!({ "upload_id": answer.upload_id }).to_string();
-            let _ = JsFuture::from(save_upload(&self.key, &saved)).await;
+            if self.file.size() as u64 >= REMEMBER_FROM_BYTES {
+                let saved = serde_json::json!({ "upload_id": answer.upload_id }).to_string();
+                let _ = JsFuture::from(save_upload(&self.key, &saved)).await;
+            }
             self.session = Some(answer.upload_id);
             self.apply_needed(&answer.chunks_needed, 0, to);
             return Ok(());
@@ -840,12 +847,17 @@ async fn upload_with(
     progress: ArcRwSignal<UploadProgress>,
 ) -> Result<UploadCommitted, Failure> {
     let key = resume_key(&file, &path);
-    let saved = JsFuture::from(saved_upload(&key))
-        .await
-        .ok()
-        .and_then(|value| value.as_string())
-        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
-        .and_then(|value| value.get("upload_id")?.as_str().map(str::to_string));
+    let remembered = file.size() as u64 >= REMEMBER_FROM_BYTES;
+    let saved = if remembered {
+        JsFuture::from(saved_upload(&key))
+            .await
+            .ok()
+            .and_then(|value| value.as_string())
+            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+            .and_then(|value| value.get("upload_id")?.as_str().map(str::to_string))
+    } else {
+        None
+    };
     let _slot = acquire_slot().await;
     if control.state() == RunState::Cancelled {
         return Err(Failure::Aborted);
@@ -876,7 +888,7 @@ async fn upload_with(
         rate: Rate::default(),
     };
     let result = upload.run().await;
-    if result.is_ok() || control.state() == RunState::Cancelled {
+    if remembered && (result.is_ok() || control.state() == RunState::Cancelled) {
         let _ = JsFuture::from(forget_upload(&key)).await;
     }
     result
