@@ -81,7 +81,7 @@ test('delete to the trash, undo, restore from the trash, delete forever and empt
   await expect(trash.entry('restore.txt')).toBeVisible();
   await expect(trash.entry('undo.txt')).toHaveCount(0);
   await trash.restore('restore.txt');
-  await expect(page.getByTestId('notice')).toContainText('Restored “restore.txt” to /');
+  await expect(page.getByTestId('notice')).toContainText('Restored “restore.txt” to Files.');
   await trash.deleteForever('gone.txt');
   await expect(trash.entry('also-gone.txt')).toBeVisible();
   await trash.empty();

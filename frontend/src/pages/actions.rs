@@ -141,6 +141,15 @@ pub fn parent_of(path: &str) -> String {
     }
 }
 
+/// A folder as the pages name it: the root is "Files", any other its path.
+pub fn folder_label(path: &str) -> String {
+    if path == "/" || path.is_empty() {
+        "Files".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
 /// Whether `path` is `folder` or inside it.
 pub fn within(path: &str, folder: &str) -> bool {
     path == folder || path.starts_with(&format!("{}/", folder.trim_end_matches('/')))
@@ -315,7 +324,11 @@ pub fn move_into(browser: Browser, items: Vec<FileMeta>, folder: String) {
         browser.clear_selection();
         browser.refresh.run(());
         browser.notice.set(Some(if failed.is_empty() {
-            Notice::info(format!("Moved {} to {folder}", describe(&items)))
+            Notice::info(format!(
+                "Moved {} to {}",
+                describe(&items),
+                folder_label(&folder)
+            ))
         } else {
             Notice::error(format!(
                 "Some items could not be moved. {}",

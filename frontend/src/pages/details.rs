@@ -2,7 +2,7 @@
 //! link, and for a file every version, each downloadable and restorable. Rendered on
 //! the server with its data; "Restore" works once the page has hydrated.
 
-use super::actions::{content_url, parent_of, restore_version, Notice};
+use super::actions::{content_url, folder_label, parent_of, restore_version, Notice};
 use super::chrome::{or_error_page, NoticeBar, Section, TopBar};
 use crate::api::types::{ErrorBody, FileMeta, VersionMeta};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
@@ -105,7 +105,11 @@ fn DetailsView(
         <Title text=format!("{} · Cairn", file.name) />
         <TopBar section=Section::Files />
         <main class="files details">
-            <p class="back"><a href=folder_url(&folder)>{format!("← Back to {folder}")}</a></p>
+            <p class="back">
+                <a href=folder_url(&folder)>
+                    {format!("← Back to {}", folder.rsplit('/').next().filter(|name| !name.is_empty()).unwrap_or("Files"))}
+                </a>
+            </p>
             <div class="toolbar">
                 <h1 class="page-title"><span class=class>{file.name.clone()}</span></h1>
                 <a class="button" href=content_url(&file.id) download=download_name data-testid="details-download">
@@ -113,7 +117,7 @@ fn DetailsView(
                 </a>
             </div>
             <dl class="facts" data-testid="facts">
-                <div><dt>"Location"</dt><dd><a href=folder_url(&folder)>{folder.clone()}</a></dd></div>
+                <div><dt>"Location"</dt><dd><a href=folder_url(&folder)>{folder_label(&folder)}</a></dd></div>
                 <div>
                     <dt>"Size"</dt>
                     <dd>{if file.is_folder { "—".to_string() } else { human_size(file.size) }}</dd>

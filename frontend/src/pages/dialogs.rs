@@ -336,8 +336,9 @@ fn PickDialog(browser: Browser, kind: Transfer, items: Vec<FileMeta>) -> impl In
                     "Copied"
                 };
                 browser.notice.set(Some(Notice::info(format!(
-                    "{done} {} to {folder}.",
-                    describe(&items)
+                    "{done} {} to {}.",
+                    describe(&items),
+                    super::actions::folder_label(&folder)
                 ))));
             } else {
                 busy.try_set(false);

@@ -276,7 +276,7 @@ fn FolderView(
                     </label>
                 </div>
             </div>
-            <p class="hint">"Drop files or folders anywhere on this page to upload them here."</p>
+            <p class="hint drop-hint">"Drop files or folders anywhere on this page to upload them here."</p>
             <NoticeBar
                 notice=browser.notice
                 on_undo=Callback::new(move |ids| undo_delete(browser, ids))

@@ -102,7 +102,7 @@ fn Hits(query: String, found: SearchResults) -> impl IntoView {
                     <th scope="col">"Name"</th>
                     <th scope="col">"Folder"</th>
                     <th scope="col" class="num">"Size"</th>
-                    <th scope="col">"Modified"</th>
+                    <th scope="col" class="col-modified">"Modified"</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -126,10 +126,10 @@ fn Hit(entry: FileMeta) -> impl IntoView {
     };
     view! {
         <tr data-testid="search-hit" data-path=entry.path.clone()>
-            <td>{link}</td>
+            <td class="name">{link}</td>
             <td><a href=folder_url(&folder)>{folder.clone()}</a></td>
             <td class="num">{if entry.is_folder { "—".to_string() } else { human_size(entry.size) }}</td>
-            <td>{date_time(entry.modified_at)}</td>
+            <td class="col-modified">{date_time(entry.modified_at)}</td>
         </tr>
     }
 }

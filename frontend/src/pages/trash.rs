@@ -2,7 +2,7 @@
 //! forever" per entry and "Empty trash". Rendered on the server with its data; the
 //! buttons work once the page has hydrated.
 
-use super::actions::{empty_trash, parent_of, purge, restore_trashed, Notice};
+use super::actions::{empty_trash, folder_label, parent_of, purge, restore_trashed, Notice};
 use super::chrome::{or_error_page, NoticeBar, Section, TopBar};
 use super::dialogs::Confirm;
 use crate::api::types::{ErrorBody, FileMeta, TrashListing};
@@ -76,7 +76,7 @@ fn TrashView(
                                 notice.set(Some(Notice::info(format!(
                                     "Restored “{}” to {}.",
                                     file.name,
-                                    parent_of(&restored.path)
+                                    folder_label(&parent_of(&restored.path))
                                 ))));
                             }
                             Err(error) => notice.set(Some(Notice::error(format!(
@@ -96,7 +96,7 @@ fn TrashView(
             view! {
                 <tr data-testid="trash-entry" data-name=file.name.clone()>
                     <td class="name"><span class=class>{file.name.clone()}</span></td>
-                    <td class="col-where"><a href=folder_url(&folder)>{folder.clone()}</a></td>
+                    <td class="col-where"><a href=folder_url(&folder)>{folder_label(&folder)}</a></td>
                     <td class="col-modified">{date_time(trashed.deleted_at)}</td>
                     <td class="num">{if file.is_folder { "—".to_string() } else { human_size(file.size) }}</td>
                     <td class="row-buttons">
