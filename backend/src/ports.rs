@@ -105,6 +105,21 @@ pub trait MetadataStore: Send + Sync {
     ) -> Result<Option<FileEntry>, StoreError>;
     /// The path of a live entry.
     async fn entry_path(&self, owner: &UserId, id: &FileId) -> Result<RelPath, StoreError>;
+    /// Whose tree a live entry is in; the one method that looks across namespaces,
+    /// so that a share's recipient can reach an entry of the owner's by id (the core
+    /// then checks a share covers it).
+    async fn entry_owner(&self, id: &FileId) -> Result<Option<UserId>, StoreError>;
+    /// Whose namespace an upload session commits into (see `entry_owner`).
+    async fn upload_owner(&self, id: &UploadId) -> Result<Option<UserId>, StoreError>;
+    /// The live user shares made with `recipient` (not expired at `now`, their
+    /// shared entry not in the trash), oldest first.
+    async fn received_grants(
+        &self,
+        recipient: &UserId,
+        now: i64,
+    ) -> Result<Vec<crate::domain::Grant>, StoreError>;
+    /// The users `owner` shares something with, whom a change of the owner's concerns.
+    async fn share_recipients(&self, owner: &UserId) -> Result<Vec<UserId>, StoreError>;
     /// The live entries of a folder.
     async fn list_children(
         &self,

@@ -4,6 +4,7 @@
 //! method authorises against the acting user's namespace, applies the `domain` rules
 //! and calls the ports; it knows nothing of HTTP.
 
+mod access;
 mod accounts;
 mod events;
 mod files;
@@ -12,6 +13,7 @@ mod uploads;
 
 pub use uploads::{InitRequest, UploadState};
 
+pub use access::SHARED_FOLDER_ID;
 pub use accounts::ApiToken;
 pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};

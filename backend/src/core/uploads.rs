@@ -1,6 +1,7 @@
 //! The resumable, deduplicating upload protocol (DESIGN §5): init, announce, chunk
 //! PUTs (single or packed), status, complete.
 
+use super::access::{Need, View};
 use super::{now_ms, Core};
 use crate::domain::{
     chunks_needed, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, FileId, RelPath,
@@ -106,7 +107,11 @@ impl Core {
         Ok(())
     }
 
-    async fn open_upload(&self, user: &User, id: &UploadId) -> Result<UploadSession, Error> {
+    async fn open_upload(
+        &self,
+        user: &User,
+        id: &UploadId,
+    ) -> Result<(User, UploadSession, View), Error> {
         self.open_upload_at(user, id, None).await
     }
 
@@ -116,16 +121,12 @@ impl Core {
         user: &User,
         id: &UploadId,
         only: Option<&[u64]>,
-    ) -> Result<UploadSession, Error> {
-        let upload = self
-            .meta
-            .upload(&user.id, id, only)
-            .await?
-            .ok_or_else(|| Error::UploadNotFound(id.to_string()))?;
+    ) -> Result<(User, UploadSession, View), Error> {
+        let (acting, upload, view) = self.place_of_upload(user, id, only).await?;
         if upload.expires_at <= now_ms() {
             return Err(Error::UploadExpired(id.to_string()));
         }
-        Ok(upload)
+        Ok((acting, upload, view))
     }
 
     async fn needed_of(&self, user: &User, chunks: &[UploadChunk]) -> Result<Vec<u64>, Error> {
@@ -143,8 +144,11 @@ impl Core {
     pub async fn upload_init(
         &self,
         user: &User,
-        request: InitRequest,
+        mut request: InitRequest,
     ) -> Result<(UploadSession, Vec<u64>), Error> {
+        let (acting, at, _) = self.tree_of_path(user, &request.path, Need::Write).await?;
+        let user = &acting;
+        request.path = at;
         if request.path.is_root() {
             return Err(Error::BadRequest(
                 "cannot upload to /; give a file path such as /notes.txt".into(),
@@ -202,7 +206,8 @@ impl Core {
         id: &UploadId,
         chunks: Vec<(u64, ChunkId, u64)>,
     ) -> Result<Vec<u64>, Error> {
-        let upload = self.open_upload(user, id).await?;
+        let (acting, upload, _) = self.open_upload(user, id).await?;
+        let user = &acting;
         let existing: HashMap<u64, &UploadChunk> =
             upload.chunks.iter().map(|c| (c.index, c)).collect();
         let mut total: u64 = upload.chunks.iter().map(|c| c.size).sum();
@@ -268,7 +273,8 @@ impl Core {
             ));
         }
         // Only the chunks this request carries: a large upload has thousands.
-        let upload = self.open_upload_at(user, id, Some(indexes)).await?;
+        let (acting, upload, _) = self.open_upload_at(user, id, Some(indexes)).await?;
+        let user = &acting;
         let by_index: HashMap<u64, &UploadChunk> =
             upload.chunks.iter().map(|c| (c.index, c)).collect();
         let mut expected = Vec::with_capacity(indexes.len());
@@ -380,8 +386,9 @@ impl Core {
 
     /// Where an upload stands, for resuming it.
     pub async fn upload_status(&self, user: &User, id: &UploadId) -> Result<UploadState, Error> {
-        let session = self.open_upload(user, id).await?;
-        let missing = self.needed_of(user, &session.chunks).await?;
+        let (acting, mut session, view) = self.open_upload(user, id).await?;
+        let missing = self.needed_of(&acting, &session.chunks).await?;
+        session.path = view.show(&RelPath::parse(&session.path)?).to_string();
         let missing_set: HashSet<u64> = missing.iter().copied().collect();
         let received = session
             .chunks
@@ -467,7 +474,8 @@ impl Core {
         content_hash: &str,
         on_conflict: ConflictPolicy,
     ) -> Result<(CommitOutcome, RelPath), Error> {
-        let upload = self.open_upload(user, id).await?;
+        let (acting, upload, view) = self.open_upload(user, id).await?;
+        let user = &acting;
         let path = RelPath::parse(&upload.path)?;
         for (position, chunk) in upload.chunks.iter().enumerate() {
             if chunk.index != position as u64 {
@@ -513,7 +521,7 @@ impl Core {
             })
             .await?;
         self.announce_commit(user, &outcome).await;
-        Ok((outcome, path))
+        Ok((outcome, view.show(&path)))
     }
 }
 
@@ -528,6 +536,9 @@ impl Core {
         bytes: Bytes,
         device: Option<String>,
     ) -> Result<(CommitOutcome, RelPath), Error> {
+        let shown = path.clone();
+        let (acting, path, _) = self.tree_of_path(user, &path, Need::Write).await?;
+        let user = &acting;
         if path.is_root() {
             return Err(Error::BadRequest(
                 "cannot upload to /; give a file path such as /notes.txt".into(),
@@ -620,7 +631,7 @@ impl Core {
             })
             .await?;
         self.announce_commit(user, &outcome).await;
-        Ok((outcome, path))
+        Ok((outcome, shown))
     }
 
     /// Announces a commit that wrote to the journal (all but a refused one).

@@ -26,6 +26,10 @@ pub enum Error {
     /// Nothing at that path or id, for this user.
     #[error("{0} not found")]
     NotFound(String),
+    /// The user may see this, but not do that to it (e.g. change a folder shared
+    /// with them as a viewer); the message says what and whom to ask.
+    #[error("{0}")]
+    Forbidden(String),
     /// A file or folder is in the way.
     #[error("{0} already exists")]
     AlreadyExists(String),

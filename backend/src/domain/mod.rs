@@ -4,12 +4,14 @@
 //! Architecture invariant: nothing here does IO or knows HTTP, SQL or S3; it imports
 //! none of axum, http, sea_orm, aws_sdk_s3, redis, leptos, serde_json or tokio::fs.
 
+mod access;
 mod error;
 mod ids;
 mod model;
 mod path;
 mod rules;
 
+pub use access::{below, locate, mount, recipient_path, Grant, Located, Mount, SHARED_FOLDER};
 pub use error::Error;
 pub use ids::{FileId, UploadId, UserId};
 pub use model::*;

@@ -363,14 +363,14 @@ pub async fn files_content(
                 &etag,
             ))
         }
-        Download::Folder { name, items } => Ok(zip_response(&state, user, &name, items)),
+        Download::Folder { name, items } => Ok(zip_response(&state, &name, items)),
     }
 }
 
 /// Streams a folder as a ZIP archive, one chunk at a time: a task writes the
 /// archive into a small channel that the response body drains, so memory stays flat
 /// whatever the folder's size, and the task stops when the client goes away.
-fn zip_response(state: &AppState, user: User, name: &str, items: Vec<ZipItem>) -> Response {
+fn zip_response(state: &AppState, name: &str, items: Vec<ZipItem>) -> Response {
     use futures::{SinkExt, StreamExt};
     let (mut sender, receiver) =
         futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -383,7 +383,7 @@ fn zip_response(state: &AppState, user: User, name: &str, items: Vec<ZipItem>) -
                 return;
             }
             if !item.entry.is_folder {
-                let chunks = match core.chunks_of(&user, &item.entry).await {
+                let chunks = match core.chunks_of(&item.entry).await {
                     Ok(chunks) => chunks,
                     Err(error) => {
                         tracing::error!(%error, "folder download failed");

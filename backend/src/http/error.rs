@@ -27,6 +27,7 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         Error::UsernameTaken(_) => (StatusCode::CONFLICT, "username-taken"),
         Error::Path(_) => (StatusCode::BAD_REQUEST, "invalid-path"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+        Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::AlreadyExists(_) => (StatusCode::CONFLICT, "already-exists"),
         Error::NotAFolder(_) => (StatusCode::CONFLICT, "not-a-folder"),
         Error::IsAFolder(_) => (StatusCode::CONFLICT, "is-a-folder"),

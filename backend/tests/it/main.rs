@@ -14,3 +14,4 @@ mod restart;
 mod support;
 mod sync;
 mod upload_flow;
+mod user_shares;

@@ -3,6 +3,7 @@
 //! Both databases run the same queries and the same migrations. Every method is one
 //! transaction (or one statement) and is scoped to one namespace (`owner_id`).
 
+mod access;
 mod entities;
 mod gc;
 mod tree;
@@ -660,6 +661,26 @@ impl MetadataStore for SqlMetadataStore {
 
     async fn entry_path(&self, owner: &UserId, id: &FileId) -> Result<RelPath, StoreError> {
         Self::path_of(&self.db, owner, id.as_str()).await
+    }
+
+    async fn entry_owner(&self, id: &FileId) -> Result<Option<UserId>, StoreError> {
+        access::entry_owner(&self.db, id).await
+    }
+
+    async fn upload_owner(&self, id: &UploadId) -> Result<Option<UserId>, StoreError> {
+        access::upload_owner(&self.db, id).await
+    }
+
+    async fn received_grants(
+        &self,
+        recipient: &UserId,
+        now: i64,
+    ) -> Result<Vec<crate::domain::Grant>, StoreError> {
+        access::received_grants(&self.db, recipient, now).await
+    }
+
+    async fn share_recipients(&self, owner: &UserId) -> Result<Vec<UserId>, StoreError> {
+        access::share_recipients(&self.db, owner).await
     }
 
     async fn list_children(
