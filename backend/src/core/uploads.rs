@@ -67,6 +67,16 @@ fn record_write(
     }
 }
 
+/// Whose stored chunks an upload may skip sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DedupScope {
+    /// Chunks already in the uploading user's scope (their own uploads).
+    Owner,
+    /// Only chunks received in this upload: for uploads through a link, whose sender
+    /// must learn nothing of what the owner stores.
+    ThisUpload,
+}
+
 /// A new upload, as parsed from the request.
 #[derive(Debug, Clone)]
 pub struct InitRequest {
@@ -128,12 +138,20 @@ impl Core {
         Ok(upload)
     }
 
-    async fn needed_of(&self, user: &User, chunks: &[UploadChunk]) -> Result<Vec<u64>, Error> {
+    async fn needed_of(
+        &self,
+        user: &User,
+        chunks: &[UploadChunk],
+        scope: DedupScope,
+    ) -> Result<Vec<u64>, Error> {
         let pending: Vec<(u64, ChunkId)> = chunks
             .iter()
             .filter(|c| !c.received)
             .map(|c| (c.index, c.id))
             .collect();
+        if scope == DedupScope::ThisUpload {
+            return Ok(pending.iter().map(|(index, _)| *index).collect());
+        }
         let ids: Vec<ChunkId> = pending.iter().map(|(_, id)| *id).collect();
         let known = self.meta.known_chunks(&user.id, &ids).await?;
         Ok(chunks_needed(&pending, &known))
@@ -144,6 +162,15 @@ impl Core {
         &self,
         user: &User,
         request: InitRequest,
+    ) -> Result<(UploadSession, Vec<u64>), Error> {
+        self.upload_init_in(user, request, DedupScope::Owner).await
+    }
+
+    pub(super) async fn upload_init_in(
+        &self,
+        user: &User,
+        request: InitRequest,
+        scope: DedupScope,
     ) -> Result<(UploadSession, Vec<u64>), Error> {
         if request.path.is_root() {
             return Err(Error::BadRequest(
@@ -190,7 +217,7 @@ impl Core {
                 })
                 .collect(),
         };
-        let needed = self.needed_of(user, &session.chunks).await?;
+        let needed = self.needed_of(user, &session.chunks, scope).await?;
         self.meta.create_upload(&session).await?;
         Ok((session, needed))
     }
@@ -201,6 +228,17 @@ impl Core {
         user: &User,
         id: &UploadId,
         chunks: Vec<(u64, ChunkId, u64)>,
+    ) -> Result<Vec<u64>, Error> {
+        self.upload_announce_in(user, id, chunks, DedupScope::Owner)
+            .await
+    }
+
+    pub(super) async fn upload_announce_in(
+        &self,
+        user: &User,
+        id: &UploadId,
+        chunks: Vec<(u64, ChunkId, u64)>,
+        scope: DedupScope,
     ) -> Result<Vec<u64>, Error> {
         let upload = self.open_upload(user, id).await?;
         let existing: HashMap<u64, &UploadChunk> =
@@ -242,7 +280,7 @@ impl Core {
         self.meta.announce_chunks(&user.id, id, &fresh).await?;
         let mut all: Vec<UploadChunk> = upload.chunks;
         all.extend(fresh);
-        self.needed_of(user, &all).await
+        self.needed_of(user, &all, scope).await
     }
 
     /// Stores announced chunks sent in one body, concatenated in the order of
@@ -380,8 +418,17 @@ impl Core {
 
     /// Where an upload stands, for resuming it.
     pub async fn upload_status(&self, user: &User, id: &UploadId) -> Result<UploadState, Error> {
+        self.upload_status_in(user, id, DedupScope::Owner).await
+    }
+
+    pub(super) async fn upload_status_in(
+        &self,
+        user: &User,
+        id: &UploadId,
+        scope: DedupScope,
+    ) -> Result<UploadState, Error> {
         let session = self.open_upload(user, id).await?;
-        let missing = self.needed_of(user, &session.chunks).await?;
+        let missing = self.needed_of(user, &session.chunks, scope).await?;
         let missing_set: HashSet<u64> = missing.iter().copied().collect();
         let received = session
             .chunks
@@ -467,6 +514,18 @@ impl Core {
         content_hash: &str,
         on_conflict: ConflictPolicy,
     ) -> Result<(CommitOutcome, RelPath), Error> {
+        self.upload_complete_in(user, id, content_hash, on_conflict, DedupScope::Owner)
+            .await
+    }
+
+    pub(super) async fn upload_complete_in(
+        &self,
+        user: &User,
+        id: &UploadId,
+        content_hash: &str,
+        on_conflict: ConflictPolicy,
+        scope: DedupScope,
+    ) -> Result<(CommitOutcome, RelPath), Error> {
         let upload = self.open_upload(user, id).await?;
         let path = RelPath::parse(&upload.path)?;
         for (position, chunk) in upload.chunks.iter().enumerate() {
@@ -483,7 +542,7 @@ impl Core {
                 upload.size
             )));
         }
-        let missing = self.needed_of(user, &upload.chunks).await?;
+        let missing = self.needed_of(user, &upload.chunks, scope).await?;
         if let Some(&first) = missing.first() {
             return Err(Error::ChunksMissing {
                 missing: missing.len(),
@@ -527,6 +586,31 @@ impl Core {
         path: RelPath,
         bytes: Bytes,
         device: Option<String>,
+    ) -> Result<(CommitOutcome, RelPath), Error> {
+        self.upload_small_at(user, path, bytes, device, None).await
+    }
+
+    /// [`Core::upload_small`] for a new file only: a file already at `path` stays as
+    /// it is and the upload is saved beside it under a conflicted-copy name.
+    pub(super) async fn upload_small_as_new(
+        &self,
+        user: &User,
+        path: RelPath,
+        bytes: Bytes,
+        device: Option<String>,
+    ) -> Result<(CommitOutcome, RelPath), Error> {
+        // A file id that matches no file: any file at the path is "another file".
+        self.upload_small_at(user, path, bytes, device, Some(FileId::generate()))
+            .await
+    }
+
+    async fn upload_small_at(
+        &self,
+        user: &User,
+        path: RelPath,
+        bytes: Bytes,
+        device: Option<String>,
+        base_file: Option<FileId>,
     ) -> Result<(CommitOutcome, RelPath), Error> {
         if path.is_root() {
             return Err(Error::BadRequest(
@@ -593,7 +677,7 @@ impl Core {
             path: path.to_string(),
             size,
             parent_rev: None,
-            base_file: None,
+            base_file,
             device,
             created_at: now,
             expires_at: now,

@@ -9,9 +9,11 @@ mod ids;
 mod model;
 mod path;
 mod rules;
+mod shares;
 
 pub use error::Error;
 pub use ids::{FileId, UploadId, UserId};
 pub use model::*;
 pub use path::{PathError, RelPath};
 pub use rules::*;
+pub use shares::*;
