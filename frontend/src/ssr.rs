@@ -2,7 +2,7 @@
 //! frontend never depends on the backend. The backend implements [`PageData`] and
 //! provides a [`PageDataHandle`] through Leptos context for every page request.
 
-use crate::api::types::{ErrorBody, FolderListing, SearchResults, UserInfo};
+use crate::api::types::{ErrorBody, FolderListing, SearchResults, ShareList, SharePage, UserInfo};
 use std::sync::Arc;
 
 /// Server-side queries made while rendering a page for the request's user.
@@ -22,6 +22,26 @@ pub trait PageData: Send + Sync {
         cookie_header: Option<String>,
         query: String,
     ) -> Result<SearchResults, ErrorBody>;
+    /// What the link `token` shows at `path` (relative to the shared entry), for a
+    /// visitor with the request's cookies (a link's password grant among them).
+    async fn share_page(
+        &self,
+        cookie_header: Option<String>,
+        token: String,
+        path: String,
+    ) -> Result<SharePage, ErrorBody>;
+    /// The shares the request's user made and received.
+    async fn shares(&self, cookie_header: Option<String>) -> Result<ShareList, ErrorBody>;
+}
+
+/// Sets the HTTP status of the page being rendered (such as 404 for a link that is
+/// gone); provided by the server for every page request.
+#[derive(Clone)]
+pub struct PageStatus(pub Arc<dyn Fn(u16) + Send + Sync>);
+
+/// The status setter of the page being rendered, if the server provided one.
+pub fn page_status() -> Option<PageStatus> {
+    leptos::prelude::use_context::<PageStatus>()
 }
 
 /// The [`PageData`] implementation, as held in Leptos context.

@@ -254,8 +254,9 @@ struct OwnerFollow {
     wake: watch::Receiver<u64>,
     /// The last position of the owner's journal read.
     cursor: i64,
-    /// The last read filled a page: more may follow without a wake-up.
-    behind: bool,
+    /// The journal may hold changes not read yet: a wake-up came, or the last read
+    /// filled a page.
+    unread: bool,
 }
 
 impl SharedFollow {
@@ -322,7 +323,7 @@ impl Core {
             let wake = self.feed.watch(&owner);
             // An owner followed before is read once more: a wake-up may have come
             // to the earlier receiver and not been read.
-            let (cursor, behind) = match known.iter().find(|o| o.owner == owner) {
+            let (cursor, unread) = match known.iter().find(|o| o.owner == owner) {
                 Some(earlier) => (earlier.cursor, true),
                 None => (self.meta.latest_change(&owner).await?, false),
             };
@@ -330,7 +331,7 @@ impl Core {
                 owner,
                 wake,
                 cursor,
-                behind,
+                unread,
             });
         }
         Ok(SharedFollow { mounts, owners })
@@ -428,21 +429,28 @@ impl Follow {
             if self.read_shared().await? {
                 continue;
             }
-            let owners = &mut self.shared.owners;
-            let shared_woken = async {
-                if owners.is_empty() {
-                    std::future::pending::<()>().await;
+            let woken_owner = {
+                let owners = &mut self.shared.owners;
+                let shared_woken = async {
+                    if owners.is_empty() {
+                        std::future::pending::<()>().await;
+                    }
+                    let waits = owners.iter_mut().map(|o| Box::pin(o.wake.changed()));
+                    futures::future::select_all(waits).await.1
+                };
+                tokio::select! {
+                    woken = self.wake.changed() => {
+                        if woken.is_err() { return Ok(None) }
+                        self.shares_changed = true;
+                        None
+                    }
+                    index = shared_woken => Some(index),
+                    _ = self.closing.changed() => None,
                 }
-                let waits = owners.iter_mut().map(|o| Box::pin(o.wake.changed()));
-                let _ = futures::future::select_all(waits).await;
             };
-            tokio::select! {
-                woken = self.wake.changed() => {
-                    if woken.is_err() { return Ok(None) }
-                    self.shares_changed = true;
-                }
-                () = shared_woken => {}
-                _ = self.closing.changed() => {}
+            // Waiting marked the wake-up seen: remember to read that owner's journal.
+            if let Some(follow) = woken_owner.and_then(|i| self.shared.owners.get_mut(i)) {
+                follow.unread = true;
             }
         }
     }
@@ -473,7 +481,7 @@ impl Follow {
         for index in 0..self.shared.owners.len() {
             let follow = &mut self.shared.owners[index];
             let woken = follow.wake.has_changed().unwrap_or(false);
-            if !woken && !follow.behind {
+            if !woken && !follow.unread {
                 continue;
             }
             follow.wake.borrow_and_update();
@@ -484,7 +492,7 @@ impl Follow {
                 .changes_since(&owner, cursor, STREAM_PAGE)
                 .await?;
             let follow = &mut self.shared.owners[index];
-            follow.behind = changes.len() as u64 == STREAM_PAGE;
+            follow.unread = changes.len() as u64 == STREAM_PAGE;
             if let Some(last) = changes.last() {
                 follow.cursor = last.seq;
             }
@@ -494,7 +502,7 @@ impl Follow {
                 }
             }
         }
-        Ok(!self.shared_page.is_empty() || self.shared.owners.iter().any(|o| o.behind))
+        Ok(!self.shared_page.is_empty() || self.shared.owners.iter().any(|o| o.unread))
     }
 }
 

@@ -10,6 +10,7 @@ mod ids;
 mod model;
 mod path;
 mod rules;
+mod shares;
 
 pub use access::{below, locate, mount, recipient_path, Grant, Located, Mount, SHARED_FOLDER};
 pub use error::Error;
@@ -17,3 +18,4 @@ pub use ids::{FileId, UploadId, UserId};
 pub use model::*;
 pub use path::{PathError, RelPath};
 pub use rules::*;
+pub use shares::*;

@@ -12,7 +12,9 @@ use crate::domain::{Error, RelPath, User};
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use frontend::api::types::{ErrorBody, FolderListing, SearchResults, UserInfo};
+use frontend::api::types::{
+    ErrorBody, FolderListing, SearchResults, ShareList, SharePage, UserInfo,
+};
 use frontend::ssr::{PageData, PageDataHandle};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -157,6 +159,35 @@ impl PageData for CorePageData {
             .await
             .map_err(|e| error_body(&e))?;
         Ok(super::convert::search_results(&found))
+    }
+
+    async fn share_page(
+        &self,
+        cookie_header: Option<String>,
+        token: String,
+        path: String,
+    ) -> Result<SharePage, ErrorBody> {
+        let grant = cookie_header
+            .as_deref()
+            .and_then(super::shares::grant_from_cookie_header);
+        super::shares::share_page(&self.core, grant.as_deref(), &token, &path)
+            .await
+            .map_err(|e| error_body(&e))
+    }
+
+    async fn shares(&self, cookie_header: Option<String>) -> Result<ShareList, ErrorBody> {
+        let Some(user) = self.user(cookie_header).await else {
+            return Err(error_body(&Error::Unauthenticated));
+        };
+        let (made, received) = self
+            .core
+            .shares(&user, None)
+            .await
+            .map_err(|e| error_body(&e))?;
+        Ok(ShareList {
+            made: made.iter().map(super::shares::share_info).collect(),
+            received: received.iter().map(super::shares::share_info).collect(),
+        })
     }
 }
 
