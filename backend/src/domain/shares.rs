@@ -181,7 +181,8 @@ pub fn check_new_share(
     }
     if permission == SharePermission::UploadOnly && !entry_is_folder {
         return Err(Error::BadRequest(
-            "a file request (\"upload_only\") needs a folder to receive the files; share a folder".into(),
+            "a file request (\"upload_only\") needs a folder to receive the files; share a folder"
+                .into(),
         ));
     }
     check_expiry(expires_at, now)
@@ -269,6 +270,7 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -315,8 +317,8 @@ mod tests {
 
     #[test]
     fn share_rules() {
-        use SharePermission::*;
         use ShareKind::*;
+        use SharePermission::*;
         assert!(check_new_share(Link, Viewer, false, true, None, 0).is_ok());
         assert!(check_new_share(Link, Editor, true, false, None, 0).is_err());
         assert!(check_new_share(Link, UploadOnly, false, false, None, 0).is_err());
