@@ -111,12 +111,12 @@ pub async fn serve_on(listener: TcpListener, app: App) -> anyhow::Result<()> {
         app.router
             .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(async move {
-            stop_requested().await;
-            core.close_streams();
-        })
-        .await
-        .context("while serving")
+    .with_graceful_shutdown(async move {
+        stop_requested().await;
+        core.close_streams();
+    })
+    .await
+    .context("while serving")
 }
 
 async fn stop_requested() {

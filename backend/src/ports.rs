@@ -6,9 +6,9 @@
 //! takes the namespace (`UserId`) it works in and never reads outside it.
 
 use crate::domain::{
-    Change, Commit, CommitOutcome, FileEntry, FileId, RelPath, Share, SharePermission,
-    ShareRecord, ShareToken, TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId,
-    VersionChunk, VersionInfo,
+    Change, Commit, CommitOutcome, FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord,
+    ShareToken, TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk,
+    VersionInfo,
 };
 use async_trait::async_trait;
 use bytes::Bytes;

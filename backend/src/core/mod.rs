@@ -17,9 +17,7 @@ pub use accounts::ApiToken;
 pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
-pub use shares::{
-    LinkAccess, LinkView, ShareChange, ShareRequest, ShareView, SHARED_WITH_ME,
-};
+pub use shares::{LinkAccess, LinkView, ShareChange, ShareRequest, ShareView, SHARED_WITH_ME};
 
 use crate::domain::Error;
 use crate::ports::{AttemptLimiter, BlobStore, EventBus, MetadataStore, StoreError};

@@ -10,9 +10,9 @@ use super::accounts::{hash_password, verify_password};
 use super::uploads::DedupScope;
 use super::{now_ms, Core, Download, InitRequest, UploadState};
 use crate::domain::{
-    check_expiry, check_new_share, check_share_password, relative_to, secrets_equal,
-    share_grant, within_root, CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, RelPath,
-    Share, ShareKind, SharePermission, ShareRecord, ShareToken, UploadId, UploadSession, User,
+    check_expiry, check_new_share, check_share_password, relative_to, secrets_equal, share_grant,
+    within_root, CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, RelPath, Share,
+    ShareKind, SharePermission, ShareRecord, ShareToken, UploadId, UploadSession, User,
 };
 use crate::ports::StoreError;
 use bytes::Bytes;
@@ -408,10 +408,7 @@ impl Core {
                 path: sub.clone(),
             });
         }
-        let children = self
-            .meta
-            .list_children(&access.owner.id, &entry.id)
-            .await?;
+        let children = self.meta.list_children(&access.owner.id, &entry.id).await?;
         let mut entries = Vec::with_capacity(children.len());
         for child in children {
             let child_path = sub.join(&child.name)?;
@@ -497,11 +494,7 @@ impl Core {
     }
 
     /// An upload session started through this link (its path lies inside the root).
-    async fn link_upload_session(
-        &self,
-        access: &LinkAccess,
-        id: &UploadId,
-    ) -> Result<(), Error> {
+    async fn link_upload_session(&self, access: &LinkAccess, id: &UploadId) -> Result<(), Error> {
         Self::check_can_upload(access)?;
         let session = self
             .meta

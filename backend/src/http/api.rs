@@ -370,7 +370,12 @@ pub async fn files_content(
 /// Streams a folder as a ZIP archive, one chunk at a time: a task writes the
 /// archive into a small channel that the response body drains, so memory stays flat
 /// whatever the folder's size, and the task stops when the client goes away.
-pub(super) fn zip_response(state: &AppState, user: User, name: &str, items: Vec<ZipItem>) -> Response {
+pub(super) fn zip_response(
+    state: &AppState,
+    user: User,
+    name: &str,
+    items: Vec<ZipItem>,
+) -> Response {
     use futures::{SinkExt, StreamExt};
     let (mut sender, receiver) =
         futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(4);

@@ -133,7 +133,10 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
             "/files/upload/{upload_id}/complete",
             post(api::upload_complete),
         )
-        .route("/shares", get(shares::shares_list).post(shares::shares_create))
+        .route(
+            "/shares",
+            get(shares::shares_list).post(shares::shares_create),
+        )
         .route(
             "/shares/{share_id}",
             axum::routing::patch(shares::shares_update).delete(shares::shares_delete),
@@ -144,7 +147,10 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
         .route("/s/{token}/content/{*path}", get(shares::link_content_path))
         .route("/s/{token}/config", get(shares::link_config))
         .route("/s/{token}/files", post(shares::link_upload_small))
-        .route("/s/{token}/files/upload/init", post(shares::link_upload_init))
+        .route(
+            "/s/{token}/files/upload/init",
+            post(shares::link_upload_init),
+        )
         .route(
             "/s/{token}/files/upload/{upload_id}",
             get(shares::link_upload_status),

@@ -8,11 +8,12 @@ use super::tree;
 use axum::Json;
 use frontend::api::types::{
     AnnounceChunks, ChunkAnnouncement, ChunksNeeded, ChunksStored, CreatedToken, Credentials,
-    Delta, DeltaEntry, ErrorBody, ErrorDetail, FileMeta, FolderListing, IndexedChunk,
-    LinkPassword, NewShare, ShareCreated, ShareInfo, ShareKind, ShareList, SharePage,
-    SharePermission, ShareUpdate, SharedEntry, LoginResponse, LongPoll, NewFolder, NewToken, OnConflict, PathRequest, Resync, SearchResults,
-    ServerConfig, TokenInfo, TokenList, TrashEntry, TrashListing, UploadCommitted, UploadComplete,
-    UploadInit, UploadInitResponse, UploadStatus, UserInfo, VersionList, VersionMeta,
+    Delta, DeltaEntry, ErrorBody, ErrorDetail, FileMeta, FolderListing, IndexedChunk, LinkPassword,
+    LoginResponse, LongPoll, NewFolder, NewShare, NewToken, OnConflict, PathRequest, Resync,
+    SearchResults, ServerConfig, ShareCreated, ShareInfo, ShareKind, ShareList, SharePage,
+    SharePermission, ShareUpdate, SharedEntry, TokenInfo, TokenList, TrashEntry, TrashListing,
+    UploadCommitted, UploadComplete, UploadInit, UploadInitResponse, UploadStatus, UserInfo,
+    VersionList, VersionMeta,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};

@@ -12,7 +12,9 @@ use crate::domain::{Error, RelPath, User};
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use frontend::api::types::{ErrorBody, FolderListing, SearchResults, ShareList, SharePage, UserInfo};
+use frontend::api::types::{
+    ErrorBody, FolderListing, SearchResults, ShareList, SharePage, UserInfo,
+};
 use frontend::ssr::{PageData, PageDataHandle};
 use serde::Deserialize;
 use std::sync::Arc;

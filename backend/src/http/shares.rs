@@ -13,9 +13,9 @@ use super::api::{
     PackedQuery,
 };
 use super::convert::file_meta;
-use super::openapi::Binary;
 use super::error::{error_body, ApiError};
 use super::extract::{ApiJson, ApiQuery, AuthUser};
+use super::openapi::Binary;
 use super::AppState;
 use crate::core::{
     Download, InitRequest, LinkAccess, LinkView, ShareChange, ShareRequest, ShareView, UploadState,
@@ -338,7 +338,10 @@ pub async fn share_page(
         is_folder: access.root.is_folder,
         file: None,
         entries: Vec::new(),
-        max_form_upload_bytes: state_core.limits().max_request_bytes.saturating_sub(64 * 1024),
+        max_form_upload_bytes: state_core
+            .limits()
+            .max_request_bytes
+            .saturating_sub(64 * 1024),
     };
     match state_core.link_view(&access, &sub).await? {
         LinkView::UploadOnly { .. } => {}
@@ -347,9 +350,7 @@ pub async fn share_page(
             page.is_folder = false;
             page.file = Some(shared_entry(&file, &path));
         }
-        LinkView::Folder {
-            path, entries, ..
-        } => {
+        LinkView::Folder { path, entries, .. } => {
             page.path = path.to_string();
             page.is_folder = true;
             page.entries = entries
@@ -519,8 +520,7 @@ async fn link_content(
         Download::File(content) => {
             let etag = content.entry.content_hash.clone().unwrap_or_default();
             let (name, size) = (content.entry.name.clone(), content.entry.size);
-            let mut response =
-                serve_content(&state, &headers, content.chunks, &name, size, &etag);
+            let mut response = serve_content(&state, &headers, content.chunks, &name, size, &etag);
             if inline {
                 if let Some(media_type) = image_type(&name) {
                     let headers = response.headers_mut();
@@ -533,9 +533,7 @@ async fn link_content(
             }
             Ok(response)
         }
-        Download::Folder { name, items } => {
-            Ok(zip_response(&state, access.owner, &name, items))
-        }
+        Download::Folder { name, items } => Ok(zip_response(&state, access.owner, &name, items)),
     }
 }
 
@@ -1087,9 +1085,7 @@ pub async fn link_form(
     let client = client_of(&request);
     let form = match axum::extract::Form::<PasswordForm>::from_request(request, &state).await {
         Ok(axum::extract::Form(form)) => form,
-        Err(_) => {
-            return back_to_link(&token, "error", "enter the link's password and try again")
-        }
+        Err(_) => return back_to_link(&token, "error", "enter the link's password and try again"),
     };
     match state
         .core

@@ -59,8 +59,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/s/{token}/files/upload/{upload_id}"),
     ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
     ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
-    ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks/{index}"),
-    ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/complete"),
+    (
+        "PUT",
+        "/api/v1/s/{token}/files/upload/{upload_id}/chunks/{index}",
+    ),
+    (
+        "POST",
+        "/api/v1/s/{token}/files/upload/{upload_id}/complete",
+    ),
 ];
 
 /// Operations that refuse no request, so have no client error to document.
@@ -88,8 +94,14 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/s/{token}/files/upload/{upload_id}"),
     ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
     ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
-    ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks/{index}"),
-    ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/complete"),
+    (
+        "PUT",
+        "/api/v1/s/{token}/files/upload/{upload_id}/chunks/{index}",
+    ),
+    (
+        "POST",
+        "/api/v1/s/{token}/files/upload/{upload_id}/complete",
+    ),
 ];
 
 const METHODS: &[&str] = &[

@@ -34,7 +34,11 @@ async fn share(client: &Client, body: serde_json::Value) -> Result<ShareCreated,
         .map_err(|failure| failure.status)
 }
 
-async fn patch(client: &Client, id: &str, body: serde_json::Value) -> Result<ShareInfo, StatusCode> {
+async fn patch(
+    client: &Client,
+    id: &str,
+    body: serde_json::Value,
+) -> Result<ShareInfo, StatusCode> {
     client
         .json::<_, ShareInfo>(Method::PATCH, &format!("/api/v1/shares/{id}"), &body)
         .await
@@ -105,29 +109,65 @@ async fn shares_are_made_listed_changed_and_revoked_with_readable_refusals() {
     let bob = f.server.user("bob").await;
     let trip = f.trip.as_str();
 
-    let link = share(&f.alice, json!({"file_id": trip, "kind": "link", "permission": "viewer"}))
-        .await
-        .unwrap();
+    let link = share(
+        &f.alice,
+        json!({"file_id": trip, "kind": "link", "permission": "viewer"}),
+    )
+    .await
+    .unwrap();
     let token = token_of(&link);
     assert_eq!(token.len(), 32, "128 bits as hex: {token}");
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
 
     let refusals = [
-        (json!({"file_id": trip, "kind": "link", "permission": "editor"}), StatusCode::BAD_REQUEST),
-        (json!({"file_id": f.a_txt_id, "kind": "link", "permission": "upload_only"}), StatusCode::BAD_REQUEST),
-        (json!({"file_id": "nope", "kind": "link", "permission": "viewer"}), StatusCode::NOT_FOUND),
-        (json!({"file_id": trip, "kind": "link", "permission": "viewer", "expires_at": now_ms() - 1000}), StatusCode::BAD_REQUEST),
-        (json!({"file_id": trip, "kind": "user", "permission": "viewer", "username": "nobody"}), StatusCode::NOT_FOUND),
-        (json!({"file_id": trip, "kind": "user", "permission": "viewer", "username": "alice"}), StatusCode::BAD_REQUEST),
-        (json!({"file_id": trip, "kind": "user", "permission": "upload_only", "username": "bob"}), StatusCode::BAD_REQUEST),
-        (json!({"file_id": trip, "kind": "user", "permission": "viewer"}), StatusCode::BAD_REQUEST),
+        (
+            json!({"file_id": trip, "kind": "link", "permission": "editor"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"file_id": f.a_txt_id, "kind": "link", "permission": "upload_only"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"file_id": "nope", "kind": "link", "permission": "viewer"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({"file_id": trip, "kind": "link", "permission": "viewer", "expires_at": now_ms() - 1000}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"file_id": trip, "kind": "user", "permission": "viewer", "username": "nobody"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({"file_id": trip, "kind": "user", "permission": "viewer", "username": "alice"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"file_id": trip, "kind": "user", "permission": "upload_only", "username": "bob"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"file_id": trip, "kind": "user", "permission": "viewer"}),
+            StatusCode::BAD_REQUEST,
+        ),
     ];
     for (body, status) in refusals {
-        assert_eq!(share(&f.alice, body.clone()).await.err(), Some(status), "{body}");
+        assert_eq!(
+            share(&f.alice, body.clone()).await.err(),
+            Some(status),
+            "{body}"
+        );
     }
     // Bob cannot share Alice's folder: to him it does not exist.
     assert_eq!(
-        share(&bob, json!({"file_id": trip, "kind": "link", "permission": "viewer"})).await.err(),
+        share(
+            &bob,
+            json!({"file_id": trip, "kind": "link", "permission": "viewer"})
+        )
+        .await
+        .err(),
         Some(StatusCode::NOT_FOUND)
     );
 
@@ -139,9 +179,12 @@ async fn shares_are_made_listed_changed_and_revoked_with_readable_refusals() {
     .unwrap();
     assert_eq!(with_bob.url, None);
     assert_eq!(
-        share(&f.alice, json!({"file_id": trip, "kind": "user", "permission": "viewer", "username": "bob"}))
-            .await
-            .err(),
+        share(
+            &f.alice,
+            json!({"file_id": trip, "kind": "user", "permission": "viewer", "username": "bob"})
+        )
+        .await
+        .err(),
         Some(StatusCode::CONFLICT)
     );
 
@@ -150,7 +193,10 @@ async fn shares_are_made_listed_changed_and_revoked_with_readable_refusals() {
     assert!(made.received.is_empty());
     let link_info = made.made.iter().find(|s| s.id == link.id).unwrap();
     assert_eq!(link_info.path, "/Trip");
-    assert_eq!(link_info.url.as_deref(), Some(format!("/s/{token}").as_str()));
+    assert_eq!(
+        link_info.url.as_deref(),
+        Some(format!("/s/{token}").as_str())
+    );
     assert!(!link_info.has_password);
     let received: ShareList = bob.get("/api/v1/shares").await.unwrap();
     assert!(received.made.is_empty());
@@ -167,34 +213,55 @@ async fn shares_are_made_listed_changed_and_revoked_with_readable_refusals() {
 
     // Changes: password on, expiry on and off, refusals.
     let later = now_ms() + 3_600_000;
-    let changed = patch(&f.alice, &link.id, json!({"password": "open sesame", "expires_at": later}))
-        .await
-        .unwrap();
+    let changed = patch(
+        &f.alice,
+        &link.id,
+        json!({"password": "open sesame", "expires_at": later}),
+    )
+    .await
+    .unwrap();
     assert!(changed.has_password);
     assert_eq!(changed.expires_at, Some(later));
-    let changed = patch(&f.alice, &link.id, json!({"remove_password": true, "remove_expiry": true}))
-        .await
-        .unwrap();
+    let changed = patch(
+        &f.alice,
+        &link.id,
+        json!({"remove_password": true, "remove_expiry": true}),
+    )
+    .await
+    .unwrap();
     assert!(!changed.has_password);
     assert_eq!(changed.expires_at, None);
     assert_eq!(
-        patch(&f.alice, &link.id, json!({"expires_at": 1000})).await.err(),
+        patch(&f.alice, &link.id, json!({"expires_at": 1000}))
+            .await
+            .err(),
         Some(StatusCode::BAD_REQUEST)
     );
     assert_eq!(
-        patch(&f.alice, &link.id, json!({"permission": "editor"})).await.err(),
+        patch(&f.alice, &link.id, json!({"permission": "editor"}))
+            .await
+            .err(),
         Some(StatusCode::BAD_REQUEST)
     );
     assert_eq!(
-        patch(&f.alice, &with_bob.id, json!({"password": "secret"})).await.err(),
+        patch(&f.alice, &with_bob.id, json!({"password": "secret"}))
+            .await
+            .err(),
         Some(StatusCode::BAD_REQUEST)
     );
     assert_eq!(
-        patch(&bob, &link.id, json!({"remove_expiry": true})).await.err(),
+        patch(&bob, &link.id, json!({"remove_expiry": true}))
+            .await
+            .err(),
         Some(StatusCode::NOT_FOUND)
     );
-    let viewer = patch(&f.alice, &with_bob.id, json!({"permission": "viewer"})).await.unwrap();
-    assert_eq!(viewer.permission, frontend::api::types::SharePermission::Viewer);
+    let viewer = patch(&f.alice, &with_bob.id, json!({"permission": "viewer"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        viewer.permission,
+        frontend::api::types::SharePermission::Viewer
+    );
 
     // Revoking: the recipient may drop a user share, not the owner's link.
     let delete = |client: &Client, id: &str| {
@@ -202,21 +269,41 @@ async fn shares_are_made_listed_changed_and_revoked_with_readable_refusals() {
             .request(Method::DELETE, &format!("/api/v1/shares/{id}"))
             .send()
     };
-    assert_eq!(delete(&bob, &link.id).await.unwrap().status(), StatusCode::NOT_FOUND);
-    assert_eq!(delete(&bob, &with_bob.id).await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(delete(&f.alice, &link.id).await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(delete(&f.alice, &link.id).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        delete(&bob, &link.id).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        delete(&bob, &with_bob.id).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        delete(&f.alice, &link.id).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        delete(&f.alice, &link.id).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     let after: ShareList = f.alice.get("/api/v1/shares").await.unwrap();
     assert!(after.made.is_empty(), "{:?}", after.made);
     let anonymous = f.server.anonymous();
     assert_eq!(
-        anonymous.get::<ShareList>("/api/v1/shares").await.err().map(|e| e.status),
+        anonymous
+            .get::<ShareList>("/api/v1/shares")
+            .await
+            .err()
+            .map(|e| e.status),
         Some(StatusCode::UNAUTHORIZED)
     );
 }
 
 /// The operations a link holder may try, each answering a status.
-async fn try_all(server: &TestServer, token: &str, share_id: &str) -> Vec<(&'static str, StatusCode)> {
+async fn try_all(
+    server: &TestServer,
+    token: &str,
+    share_id: &str,
+) -> Vec<(&'static str, StatusCode)> {
     let client = server.anonymous();
     let get = |path: String| client.request(Method::GET, &path).send();
     let base = format!("/api/v1/s/{token}");
@@ -226,7 +313,10 @@ async fn try_all(server: &TestServer, token: &str, share_id: &str) -> Vec<(&'sta
         "download file",
         get(format!("{base}/content/a.txt")).await.unwrap().status(),
     ));
-    res.push(("download zip", get(format!("{base}/content")).await.unwrap().status()));
+    res.push((
+        "download zip",
+        get(format!("{base}/content")).await.unwrap().status(),
+    ));
     res.push((
         "range download",
         client
@@ -277,21 +367,30 @@ async fn try_all(server: &TestServer, token: &str, share_id: &str) -> Vec<(&'sta
 async fn each_kind_of_link_allows_exactly_its_operations() {
     let f = fixture().await;
     let (trip, inbox) = (f.trip.as_str(), f.inbox.as_str());
-    let viewer = share(&f.alice, json!({"file_id": trip, "kind": "link", "permission": "viewer"}))
-        .await
-        .unwrap();
-    let request = share(&f.alice, json!({"file_id": inbox, "kind": "link", "permission": "upload_only"}))
-        .await
-        .unwrap();
+    let viewer = share(
+        &f.alice,
+        json!({"file_id": trip, "kind": "link", "permission": "viewer"}),
+    )
+    .await
+    .unwrap();
+    let request = share(
+        &f.alice,
+        json!({"file_id": inbox, "kind": "link", "permission": "upload_only"}),
+    )
+    .await
+    .unwrap();
     let protected = share(
         &f.alice,
         json!({"file_id": trip, "kind": "link", "permission": "viewer", "password": "open sesame"}),
     )
     .await
     .unwrap();
-    let revoked = share(&f.alice, json!({"file_id": trip, "kind": "link", "permission": "viewer"}))
-        .await
-        .unwrap();
+    let revoked = share(
+        &f.alice,
+        json!({"file_id": trip, "kind": "link", "permission": "viewer"}),
+    )
+    .await
+    .unwrap();
     let status = f
         .alice
         .request(Method::DELETE, &format!("/api/v1/shares/{}", revoked.id))
@@ -309,8 +408,10 @@ async fn each_kind_of_link_allows_exactly_its_operations() {
     .unwrap();
 
     use StatusCode as S;
-    const NOT_LOGGED_IN: [(&str, StatusCode); 2] =
-        [("create share", S::UNAUTHORIZED), ("revoke", S::UNAUTHORIZED)];
+    const NOT_LOGGED_IN: [(&str, StatusCode); 2] = [
+        ("create share", S::UNAUTHORIZED),
+        ("revoke", S::UNAUTHORIZED),
+    ];
     let expect = |rows: [(&'static str, StatusCode); 5]| {
         rows.into_iter().chain(NOT_LOGGED_IN).collect::<Vec<_>>()
     };
@@ -414,7 +515,11 @@ async fn each_kind_of_link_allows_exactly_its_operations() {
         ("range download", S::GONE),
         ("upload", S::GONE),
     ]);
-    assert_eq!(try_all(&f.server, &token_of(&expired), &expired.id).await, expected, "expired link");
+    assert_eq!(
+        try_all(&f.server, &token_of(&expired), &expired.id).await,
+        expected,
+        "expired link"
+    );
     // The visitor's upload went to the inbox, beside what was there.
     let inbox: serde_json::Value = f.alice.get("/api/v1/files?path=/Inbox").await.unwrap();
     let names: Vec<&str> = inbox["entries"]
@@ -446,9 +551,12 @@ async fn raw_get(base: &str, path: &str) -> (u16, String) {
 #[tokio::test]
 async fn paths_never_leave_the_shared_folder() {
     let f = fixture().await;
-    let viewer = share(&f.alice, json!({"file_id": f.trip, "kind": "link", "permission": "viewer"}))
-        .await
-        .unwrap();
+    let viewer = share(
+        &f.alice,
+        json!({"file_id": f.trip, "kind": "link", "permission": "viewer"}),
+    )
+    .await
+    .unwrap();
     let token = token_of(&viewer);
     let listings = [
         "..",
@@ -465,8 +573,14 @@ async fn paths_never_leave_the_shared_folder() {
     for attempt in listings {
         let (status, body) =
             raw_get(&f.server.base, &format!("/api/v1/s/{token}?path={attempt}")).await;
-        assert!((400..500).contains(&status), "list {attempt}: {status} {body}");
-        assert!(!body.contains("secret.txt\",\"path"), "list {attempt}: {body}");
+        assert!(
+            (400..500).contains(&status),
+            "list {attempt}: {status} {body}"
+        );
+        assert!(
+            !body.contains("secret.txt\",\"path"),
+            "list {attempt}: {body}"
+        );
     }
     let downloads = [
         "../secret.txt",
@@ -483,18 +597,34 @@ async fn paths_never_leave_the_shared_folder() {
         "./a.txt",
     ];
     for attempt in downloads {
-        let (status, body) =
-            raw_get(&f.server.base, &format!("/api/v1/s/{token}/content/{attempt}")).await;
-        assert!((400..500).contains(&status), "download {attempt}: {status} {body}");
-        assert!(!body.contains("TOP SECRET"), "download {attempt} leaked the secret");
+        let (status, body) = raw_get(
+            &f.server.base,
+            &format!("/api/v1/s/{token}/content/{attempt}"),
+        )
+        .await;
+        assert!(
+            (400..500).contains(&status),
+            "download {attempt}: {status} {body}"
+        );
+        assert!(
+            !body.contains("TOP SECRET"),
+            "download {attempt} leaked the secret"
+        );
     }
     // The page of a link too.
     for attempt in ["..", "%2e%2e", "sub/%2e%2e/%2e%2e"] {
         let (status, body) = raw_get(&f.server.base, &format!("/s/{token}/{attempt}")).await;
-        assert!(!body.contains("TOP SECRET") && !body.contains("secret.txt"), "page {attempt}: {status}");
+        assert!(
+            !body.contains("TOP SECRET") && !body.contains("secret.txt"),
+            "page {attempt}: {status}"
+        );
     }
     // What is inside stays reachable.
-    let (status, body) = raw_get(&f.server.base, &format!("/api/v1/s/{token}/content/sub/b.bin")).await;
+    let (status, body) = raw_get(
+        &f.server.base,
+        &format!("/api/v1/s/{token}/content/sub/b.bin"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = raw_get(&f.server.base, &format!("/api/v1/s/{token}/content/a.txt")).await;
     assert_eq!(status, 200);
@@ -523,11 +653,7 @@ async fn a_password_opens_the_link_and_guessing_is_rate_limited() {
     let token = token_of(&created);
     let http = browser();
     let page_url = format!("{}/s/{token}", f.server.base);
-    let attempt = |password: &str| {
-        http.post(&page_url)
-            .form(&[("password", password)])
-            .send()
-    };
+    let attempt = |password: &str| http.post(&page_url).form(&[("password", password)]).send();
 
     // Without the password the page shows the form, and nothing of the folder.
     let page = http.get(&page_url).send().await.unwrap();
@@ -540,19 +666,41 @@ async fn a_password_opens_the_link_and_guessing_is_rate_limited() {
         let wrong = attempt("open barley").await.unwrap();
         assert_eq!(wrong.status(), StatusCode::SEE_OTHER, "attempt {i}");
         let location = wrong.headers()["location"].to_str().unwrap().to_string();
-        assert!(location.starts_with(&format!("/s/{token}?error=wrong%20password")), "{location}");
+        assert!(
+            location.starts_with(&format!("/s/{token}?error=wrong%20password")),
+            "{location}"
+        );
         assert!(cookie_of(&wrong, "/").is_none());
         // The page it leads to says so.
-        let again = http.get(format!("{}{location}", f.server.base)).send().await.unwrap();
-        assert!(again.text().await.unwrap().contains("wrong password for this link"));
+        let again = http
+            .get(format!("{}{location}", f.server.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(again
+            .text()
+            .await
+            .unwrap()
+            .contains("wrong password for this link"));
     }
     let sixth = attempt("open barley").await.unwrap();
     assert_eq!(sixth.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = sixth.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = sixth.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry_after), "{retry_after}");
-    assert!(sixth.text().await.unwrap().contains("too many wrong passwords"));
+    assert!(sixth
+        .text()
+        .await
+        .unwrap()
+        .contains("too many wrong passwords"));
     // Even the right password waits, and so does the JSON API.
-    assert_eq!(attempt("open sesame").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attempt("open sesame").await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
     let api = http
         .post(format!("{}/api/v1/s/{token}/unlock", f.server.base))
         .json(&json!({"password": "open sesame"}))
@@ -570,21 +718,36 @@ async fn a_password_opens_the_link_and_guessing_is_rate_limited() {
         if response.status() != StatusCode::TOO_MANY_REQUESTS {
             break response;
         }
-        retry_after = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        retry_after = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
     };
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()["location"], format!("/s/{token}").as_str());
+    assert_eq!(
+        response.headers()["location"],
+        format!("/s/{token}").as_str()
+    );
     let page_cookie = cookie_of(&response, &format!("/s/{token}")).expect("a cookie for the pages");
     let api_cookie =
         cookie_of(&response, &format!("/api/v1/s/{token}")).expect("a cookie for the API");
     for cookie in [&page_cookie, &api_cookie] {
         assert!(cookie.starts_with("cairn_link="), "{cookie}");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
         assert!(!cookie.contains("sesame"), "{cookie}");
     }
     let grant = page_cookie.split(';').next().unwrap().to_string();
 
-    let page = http.get(&page_url).header("cookie", &grant).send().await.unwrap();
+    let page = http
+        .get(&page_url)
+        .header("cookie", &grant)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("a.txt") && html.contains("sub"), "{html}");
@@ -626,19 +789,30 @@ async fn a_password_opens_the_link_and_guessing_is_rate_limited() {
 #[tokio::test]
 async fn downloads_are_counted_and_link_answers_carry_privacy_headers() {
     let f = fixture().await;
-    let viewer = share(&f.alice, json!({"file_id": f.trip, "kind": "link", "permission": "viewer"}))
-        .await
-        .unwrap();
+    let viewer = share(
+        &f.alice,
+        json!({"file_id": f.trip, "kind": "link", "permission": "viewer"}),
+    )
+    .await
+    .unwrap();
     let token = token_of(&viewer);
     let http = browser();
     let url = |path: &str| format!("{}{path}", f.server.base);
     let count = || async {
         let list: ShareList = f.alice.get("/api/v1/shares").await.unwrap();
-        list.made.iter().find(|s| s.id == viewer.id).unwrap().download_count
+        list.made
+            .iter()
+            .find(|s| s.id == viewer.id)
+            .unwrap()
+            .download_count
     };
     assert_eq!(count().await, 0);
 
-    let whole = http.get(url(&format!("/api/v1/s/{token}/content/a.txt"))).send().await.unwrap();
+    let whole = http
+        .get(url(&format!("/api/v1/s/{token}/content/a.txt")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(whole.status(), StatusCode::OK);
     assert_eq!(whole.bytes().await.unwrap(), f.a_txt);
     assert_eq!(count().await, 1);
@@ -650,22 +824,41 @@ async fn downloads_are_counted_and_link_answers_carry_privacy_headers() {
         .unwrap();
     assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(tail.bytes().await.unwrap(), f.a_txt[6..]);
-    assert_eq!(count().await, 1, "a later part of a file is not another download");
-    let zip = http.get(url(&format!("/api/v1/s/{token}/content"))).send().await.unwrap();
+    assert_eq!(
+        count().await,
+        1,
+        "a later part of a file is not another download"
+    );
+    let zip = http
+        .get(url(&format!("/api/v1/s/{token}/content")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(zip.headers()["content-type"], "application/zip");
     let archive = zip.bytes().await.unwrap();
     let mut reader = ::zip::ZipArchive::new(std::io::Cursor::new(archive.to_vec())).unwrap();
     let mut names: Vec<String> = reader.file_names().map(str::to_string).collect();
     names.sort();
-    assert_eq!(names, ["Trip/", "Trip/a.txt", "Trip/sub/", "Trip/sub/b.bin"]);
+    assert_eq!(
+        names,
+        ["Trip/", "Trip/a.txt", "Trip/sub/", "Trip/sub/b.bin"]
+    );
     {
         use std::io::Read;
         let mut content = Vec::new();
-        reader.by_name("Trip/a.txt").unwrap().read_to_end(&mut content).unwrap();
+        reader
+            .by_name("Trip/a.txt")
+            .unwrap()
+            .read_to_end(&mut content)
+            .unwrap();
         assert_eq!(content, f.a_txt);
     }
     assert_eq!(count().await, 2);
-    let sub_zip = http.get(url(&format!("/api/v1/s/{token}/content/sub"))).send().await.unwrap();
+    let sub_zip = http
+        .get(url(&format!("/api/v1/s/{token}/content/sub")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(sub_zip.status(), StatusCode::OK);
     assert_eq!(sub_zip.headers()["content-type"], "application/zip");
     sub_zip.bytes().await.unwrap();
@@ -675,17 +868,25 @@ async fn downloads_are_counted_and_link_answers_carry_privacy_headers() {
     let png = b"\x89PNG\r\n\x1a\n not really a png".to_vec();
     f.alice.upload("/Trip/photo.png", &png).await;
     let preview = http
-        .get(url(&format!("/api/v1/s/{token}/content/photo.png?inline=1")))
+        .get(url(&format!(
+            "/api/v1/s/{token}/content/photo.png?inline=1"
+        )))
         .send()
         .await
         .unwrap();
     assert_eq!(preview.headers()["content-type"], "image/png");
-    assert!(preview.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert!(preview.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("inline"));
     assert_eq!(count().await, 3);
 
-    let revoked = share(&f.alice, json!({"file_id": f.trip, "kind": "link", "permission": "viewer"}))
-        .await
-        .unwrap();
+    let revoked = share(
+        &f.alice,
+        json!({"file_id": f.trip, "kind": "link", "permission": "viewer"}),
+    )
+    .await
+    .unwrap();
     f.alice
         .request(Method::DELETE, &format!("/api/v1/shares/{}", revoked.id))
         .send()
@@ -697,19 +898,32 @@ async fn downloads_are_counted_and_link_answers_carry_privacy_headers() {
         (format!("/api/v1/s/{token}"), StatusCode::OK),
         (format!("/api/v1/s/{token}/content/a.txt"), StatusCode::OK),
         (format!("/s/{}", token_of(&revoked)), StatusCode::NOT_FOUND),
-        (format!("/api/v1/s/{}/content", token_of(&revoked)), StatusCode::NOT_FOUND),
+        (
+            format!("/api/v1/s/{}/content", token_of(&revoked)),
+            StatusCode::NOT_FOUND,
+        ),
     ];
     for (path, status) in answers {
         let response = http.get(url(&path)).send().await.unwrap();
         assert_eq!(response.status(), status, "{path}");
-        assert_eq!(response.headers()["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(
+            response.headers()["referrer-policy"],
+            "no-referrer",
+            "{path}"
+        );
         assert!(
-            response.headers()["x-robots-tag"].to_str().unwrap().contains("noindex"),
+            response.headers()["x-robots-tag"]
+                .to_str()
+                .unwrap()
+                .contains("noindex"),
             "{path}"
         );
         let body = response.text().await.unwrap();
         if path.starts_with("/s/") && status == StatusCode::NOT_FOUND {
-            assert!(body.contains("This link has expired or was removed"), "{body}");
+            assert!(
+                body.contains("This link has expired or was removed"),
+                "{body}"
+            );
         }
     }
     // Other pages keep their own policy.
@@ -720,9 +934,12 @@ async fn downloads_are_counted_and_link_answers_carry_privacy_headers() {
 #[tokio::test]
 async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
     let f = fixture().await;
-    let request = share(&f.alice, json!({"file_id": f.inbox, "kind": "link", "permission": "upload_only"}))
-        .await
-        .unwrap();
+    let request = share(
+        &f.alice,
+        json!({"file_id": f.inbox, "kind": "link", "permission": "upload_only"}),
+    )
+    .await
+    .unwrap();
     let token = token_of(&request);
     let visitor = f.server.anonymous();
     let base = format!("/api/v1/s/{token}");
@@ -755,7 +972,11 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
     let put = visitor
         .request(
             Method::PUT,
-            &format!("{base}/files/upload/{}/chunks?indexes={}", session.upload_id, list.join(",")),
+            &format!(
+                "{base}/files/upload/{}/chunks?indexes={}",
+                session.upload_id,
+                list.join(",")
+            ),
         )
         .body(body)
         .send()
@@ -765,12 +986,19 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
     // The owner's own API does not know the visitor's upload, nor the link another's.
     let status = f
         .alice
-        .request(Method::GET, &format!("/api/v1/files/upload/{}", session.upload_id))
+        .request(
+            Method::GET,
+            &format!("/api/v1/files/upload/{}", session.upload_id),
+        )
         .send()
         .await
         .unwrap()
         .status();
-    assert_eq!(status, StatusCode::OK, "the upload is in the owner's namespace");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the upload is in the owner's namespace"
+    );
     let committed: UploadCommitted = visitor
         .json(
             Method::POST,
@@ -784,8 +1012,18 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
         .unwrap();
     assert!(committed.conflict, "cv.txt was taken");
     assert_ne!(committed.file.name, "cv.txt");
-    assert!(committed.file.name.starts_with("cv (file request's conflicted copy "), "{}", committed.file.name);
-    assert!(committed.file.id.is_empty(), "no id of the owner's files is given out");
+    assert!(
+        committed
+            .file
+            .name
+            .starts_with("cv (file request's conflicted copy "),
+        "{}",
+        committed.file.name
+    );
+    assert!(
+        committed.file.id.is_empty(),
+        "no id of the owner's files is given out"
+    );
     assert_eq!(committed.file.path, format!("/{}", committed.file.name));
 
     // The same name sent whole: another copy, and the original stays as it was.
@@ -808,7 +1046,13 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
     let entries = listing["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 3, "{entries:?}");
     let original = entries.iter().find(|e| e["name"] == "cv.txt").unwrap();
-    let bytes = f.alice.download(original["id"].as_str().unwrap()).await.bytes().await.unwrap();
+    let bytes = f
+        .alice
+        .download(original["id"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(bytes, &b"the original cv"[..]);
     assert_eq!(original["rev"], 1);
 
@@ -823,16 +1067,27 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
             chunks: Vec::new(),
         };
         let refused = visitor
-            .json::<_, UploadInitResponse>(Method::POST, &format!("{base}/files/upload/init"), &init)
+            .json::<_, UploadInitResponse>(
+                Method::POST,
+                &format!("{base}/files/upload/init"),
+                &init,
+            )
             .await
             .unwrap_err();
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{path}");
     }
     // An upload of Alice's own cannot be finished through the link.
     let (own_chunks, own_hash) = chunk(params, b"alice's own");
-    let own = f.alice.init("/own.txt", b"alice's own", &own_chunks).await.unwrap();
+    let own = f
+        .alice
+        .init("/own.txt", b"alice's own", &own_chunks)
+        .await
+        .unwrap();
     let hijack = visitor
-        .request(Method::POST, &format!("{base}/files/upload/{}/complete", own.upload_id))
+        .request(
+            Method::POST,
+            &format!("{base}/files/upload/{}/complete", own.upload_id),
+        )
         .json(&json!({"content_hash": own_hash}))
         .send()
         .await
@@ -854,8 +1109,15 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
     assert_eq!(posted.status(), StatusCode::SEE_OTHER);
     let location = posted.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(location, format!("/s/{token}?uploaded=letter.txt"));
-    let page = http.get(format!("{}{location}", f.server.base)).send().await.unwrap();
+    let page = http
+        .get(format!("{}{location}", f.server.base))
+        .send()
+        .await
+        .unwrap();
     let html = page.text().await.unwrap();
     assert!(html.contains("Received “letter.txt”"), "{html}");
-    assert!(!html.contains("cv.txt"), "the page reveals what the folder holds");
+    assert!(
+        !html.contains("cv.txt"),
+        "the page reveals what the folder holds"
+    );
 }

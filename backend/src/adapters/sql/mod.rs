@@ -11,8 +11,7 @@ mod tree;
 use crate::domain::{
     conflict_copy_name, utc_date, Change, ChangeAction, Commit, CommitOutcome, ConflictPolicy,
     FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord, ShareToken, TrashedEntry,
-    UploadChunk, UploadId, UploadSession, User, UserId,
-    VersionChunk, VersionInfo,
+    UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk, VersionInfo,
 };
 use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind};
 use async_trait::async_trait;

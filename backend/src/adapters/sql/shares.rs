@@ -183,10 +183,7 @@ impl Store {
         expires_at: Option<i64>,
     ) -> Result<(), StoreError> {
         let result = shares::Entity::update_many()
-            .col_expr(
-                shares::Column::Permission,
-                Expr::value(permission.as_str()),
-            )
+            .col_expr(shares::Column::Permission, Expr::value(permission.as_str()))
             .col_expr(shares::Column::PasswordHash, Expr::value(password_hash))
             .col_expr(shares::Column::ExpiresAt, Expr::value(expires_at))
             .filter(shares::Column::Id.eq(id))
