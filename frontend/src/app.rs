@@ -1,11 +1,14 @@
 //! The application shell and its routes.
 
-use crate::pages::{auth::LoginPage, auth::SignupPage, files::FilesPage, search::SearchPage};
+use crate::pages::{
+    auth::LoginPage, auth::SignupPage, files::FilesPage, search::SearchPage,
+    share_link::ShareLinkPage, shared::SharedPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment, WildcardSegment,
+    ParamSegment, SsrMode, StaticSegment, WildcardSegment,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -45,6 +48,18 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=(StaticSegment("files"), WildcardSegment("path"))
                     view=FilesPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=StaticSegment("shared") view=SharedPage ssr=SsrMode::Async />
+                // Public links: readable, with their forms, without JavaScript.
+                <Route
+                    path=(StaticSegment("s"), ParamSegment("token"))
+                    view=ShareLinkPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("s"), ParamSegment("token"), WildcardSegment("path"))
+                    view=ShareLinkPage
                     ssr=SsrMode::Async
                 />
             </Routes>

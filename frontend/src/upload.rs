@@ -191,6 +191,7 @@ fn packs(needed: &[u64], chunks: &[FoundChunk], target: u64) -> Vec<Vec<u64>> {
 
 /// Sends one pack of chunks as a single `PUT`, its body the file's slices.
 async fn send_pack(
+    api: &str,
     file: &File,
     upload_id: &str,
     pack: &[u64],
@@ -210,7 +211,7 @@ async fn send_pack(
         .map_err(|_| "could not assemble the request".to_string())?;
     let indexes: Vec<String> = pack.iter().map(u64::to_string).collect();
     let url = format!(
-        "/api/v1/files/upload/{}/chunks?indexes={}",
+        "{api}/files/upload/{}/chunks?indexes={}",
         percent_encode(upload_id),
         indexes.join(",")
     );
@@ -309,7 +310,20 @@ pub async fn upload_file(
     base: Option<(String, u64)>,
     progress: ArcRwSignal<UploadProgress>,
 ) -> Result<UploadCommitted, String> {
-    let config: ServerConfig = client::get_json("/api/v1/config")
+    upload_file_via("/api/v1", file, folder, base, progress).await
+}
+
+/// [`upload_file`] through the API at `api`: `/api/v1` for the signed-in user, or
+/// `/api/v1/s/{token}` for a file-request link, whose token is the credential and
+/// whose paths are relative to the shared folder.
+pub async fn upload_file_via(
+    api: &str,
+    file: File,
+    folder: &str,
+    base: Option<(String, u64)>,
+    progress: ArcRwSignal<UploadProgress>,
+) -> Result<UploadCommitted, String> {
+    let config: ServerConfig = client::get_json(&format!("{api}/config"))
         .await
         .map_err(|e| e.error.message)?;
     let (chunks, content_hash) = {
@@ -336,9 +350,10 @@ pub async fn upload_file(
             })
             .collect(),
     };
-    let session: UploadInitResponse = client::send_json("POST", "/api/v1/files/upload/init", &init)
-        .await
-        .map_err(|e| e.error.message)?;
+    let session: UploadInitResponse =
+        client::send_json("POST", &format!("{api}/files/upload/init"), &init)
+            .await
+            .map_err(|e| e.error.message)?;
     let needed_bytes: u64 = session
         .chunks_needed
         .iter()
@@ -354,7 +369,7 @@ pub async fn upload_file(
     let mut sends = futures::stream::iter(
         packs
             .iter()
-            .map(|pack| send_pack(&file, &session.upload_id, pack, &chunks)),
+            .map(|pack| send_pack(api, &file, &session.upload_id, pack, &chunks)),
     )
     .buffer_unordered(PARALLEL_REQUESTS);
     while let Some(sent) = sends.next().await {
@@ -363,7 +378,7 @@ pub async fn upload_file(
     }
 
     let url = format!(
-        "/api/v1/files/upload/{}/complete",
+        "{api}/files/upload/{}/complete",
         percent_encode(&session.upload_id)
     );
     let committed: UploadCommitted = client::send_json(

@@ -6,6 +6,7 @@
 
 use super::activity::{Activity, ActivityFeed};
 use super::search::SearchBox;
+use super::share_dialog::ShareButton;
 use crate::api::types::{ErrorBody, FileMeta, FolderListing};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
 use leptos::prelude::*;
@@ -209,6 +210,7 @@ fn FolderView(
             <a class="brand" href="/files">"Cairn"</a>
             <SearchBox />
             <ActivityFeed activity />
+            <a href="/shared" data-testid="shared-link">"Shared"</a>
             <DeviceName />
             <form method="post" action="/logout">
                 <button type="submit" class="link">"Log out"</button>
@@ -244,6 +246,7 @@ fn FolderView(
                                 <th scope="col">"Name"</th>
                                 <th scope="col" class="num">"Size"</th>
                                 <th scope="col">"Modified"</th>
+                                <th scope="col"><span class="visually-hidden">"Share"</span></th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>
@@ -300,6 +303,14 @@ fn EntryRow(entry: FileMeta) -> impl IntoView {
             <td>{link}</td>
             <td class="num">{if entry.is_folder { "—".to_string() } else { human_size(entry.size) }}</td>
             <td>{date_time(entry.modified_at)}</td>
+            // Sharing (pages::share_dialog).
+            <td>
+                <ShareButton
+                    file_id=entry.id.clone()
+                    name=entry.name.clone()
+                    is_folder=entry.is_folder
+                />
+            </td>
         </tr>
     }
 }

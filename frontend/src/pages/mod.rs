@@ -4,6 +4,9 @@ pub mod activity;
 pub mod auth;
 pub mod files;
 pub mod search;
+pub mod share_dialog;
+pub mod share_link;
+pub mod shared;
 
 /// Page data as the browser loads it: a `GET` of `path` on the JSON API. On the
 /// server, pages ask `crate::ssr::PageData` instead; a build with neither side
