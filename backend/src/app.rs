@@ -1,5 +1,6 @@
 //! Start-up: configuration → adapters → core → router → listener.
 
+use crate::adapters::attempts_memory::MemoryAttemptLimiter;
 use crate::adapters::bus_local::LocalBus;
 use crate::adapters::bus_redis::RedisBus;
 use crate::adapters::{blob_fs::FsBlobStore, blob_s3::S3BlobStore, sql::SqlMetadataStore};
@@ -58,7 +59,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "while connecting to Redis (REDIS_URL); start Redis, fix the URL, or unset REDIS_URL to run a single server",
         )?),
     };
-    let core = Arc::new(Core::new(Arc::new(meta), blobs, bus, limits));
+    let attempts = Arc::new(MemoryAttemptLimiter::new(
+        i64::try_from(config.share_password_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+    ));
+    let core = Arc::new(Core::new(Arc::new(meta), blobs, bus, attempts, limits));
     // Subscribed before the first request, so no change goes unannounced.
     core.spawn_fanout();
     let leptos_options = LeptosOptions::builder()
@@ -101,13 +105,18 @@ pub async fn serve_on(listener: TcpListener, app: App) -> anyhow::Result<()> {
     // `into_make_service` hands each connection a shared handle on the router; given
     // the router itself, `axum::serve` copies every route for each connection (about
     // 30 KiB in hundreds of allocations), which each open change stream then keeps.
-    axum::serve(listener, app.router.into_make_service())
-        .with_graceful_shutdown(async move {
-            stop_requested().await;
-            core.close_streams();
-        })
-        .await
-        .context("while serving")
+    // With each connection's peer address, which limits wrong link passwords per client.
+    axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        stop_requested().await;
+        core.close_streams();
+    })
+    .await
+    .context("while serving")
 }
 
 async fn stop_requested() {

@@ -98,9 +98,14 @@ pub struct Config {
     /// Serve `PUT /api/v1/bench/discard` (logged-in users only), a body sink that
     /// benchmarks compare uploads with (`CAIRN_BENCH_ENDPOINTS=1`; off by default).
     pub bench_endpoints: bool,
+    /// The window in which wrong link passwords are counted, in seconds: a link
+    /// takes 5 wrong passwords, and a client 20 over all links, per window
+    /// (`CAIRN_SHARE_PASSWORD_WINDOW_SECS`, default 60).
+    pub share_password_window_secs: u64,
 }
 
-const KNOWN_VARIABLES: [&str; 14] = [
+const KNOWN_VARIABLES: [&str; 15] = [
+    "CAIRN_SHARE_PASSWORD_WINDOW_SECS",
     "CAIRN_BENCH_ENDPOINTS",
     "CAIRN_QUOTA_BYTES",
     "CAIRN_S3_ENDPOINT",
@@ -141,6 +146,7 @@ impl Config {
             gc_interval_secs: 3600,
             quota_bytes: 100 * 1024 * 1024 * 1024,
             bench_endpoints: false,
+            share_password_window_secs: 60,
         }
     }
 
@@ -227,6 +233,10 @@ impl Config {
             ("CAIRN_UPLOAD_TTL_SECS", &mut config.upload_ttl_secs),
             ("CAIRN_CHUNK_GRACE_SECS", &mut config.chunk_grace_secs),
             ("CAIRN_GC_INTERVAL_SECS", &mut config.gc_interval_secs),
+            (
+                "CAIRN_SHARE_PASSWORD_WINDOW_SECS",
+                &mut config.share_password_window_secs,
+            ),
             ("CAIRN_QUOTA_BYTES", &mut config.quota_bytes),
         ] {
             if let Some(value) = get(variable) {

@@ -6,8 +6,9 @@
 //! takes the namespace (`UserId`) it works in and never reads outside it.
 
 use crate::domain::{
-    Change, Commit, CommitOutcome, FileEntry, FileId, RelPath, TrashedEntry, UploadChunk, UploadId,
-    UploadSession, User, UserId, VersionChunk, VersionInfo,
+    Change, Commit, CommitOutcome, FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord,
+    ShareToken, TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk,
+    VersionInfo,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -105,6 +106,21 @@ pub trait MetadataStore: Send + Sync {
     ) -> Result<Option<FileEntry>, StoreError>;
     /// The path of a live entry.
     async fn entry_path(&self, owner: &UserId, id: &FileId) -> Result<RelPath, StoreError>;
+    /// Whose tree a live entry is in; the one method that looks across namespaces,
+    /// so that a share's recipient can reach an entry of the owner's by id (the core
+    /// then checks a share covers it).
+    async fn entry_owner(&self, id: &FileId) -> Result<Option<UserId>, StoreError>;
+    /// Whose namespace an upload session commits into (see `entry_owner`).
+    async fn upload_owner(&self, id: &UploadId) -> Result<Option<UserId>, StoreError>;
+    /// The live user shares made with `recipient` (not expired at `now`, their
+    /// shared entry not in the trash), oldest first.
+    async fn received_grants(
+        &self,
+        recipient: &UserId,
+        now: i64,
+    ) -> Result<Vec<crate::domain::Grant>, StoreError>;
+    /// The users `owner` shares something with, whom a change of the owner's concerns.
+    async fn share_recipients(&self, owner: &UserId) -> Result<Vec<UserId>, StoreError>;
     /// The live entries of a folder.
     async fn list_children(
         &self,
@@ -248,6 +264,50 @@ pub trait MetadataStore: Send + Sync {
     /// Removes a chunk's record if it is still collectable, in one transaction;
     /// true when it did, and the caller may then delete the bytes.
     async fn forget_chunk(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError>;
+
+    /// Stores a new share. A user share of the same entry with the same recipient
+    /// already there is `AlreadyExists`.
+    async fn insert_share(&self, share: &Share) -> Result<(), StoreError>;
+    /// One share by id, with the names of its owner and recipient.
+    async fn share_by_id(&self, id: &str) -> Result<Option<ShareRecord>, StoreError>;
+    /// A link by its token, with its owner's account.
+    async fn share_by_token(&self, token: &ShareToken)
+        -> Result<Option<(Share, User)>, StoreError>;
+    /// The shares `owner` made, newest first; only those of `file` when given.
+    async fn shares_made(
+        &self,
+        owner: &UserId,
+        file: Option<&FileId>,
+    ) -> Result<Vec<ShareRecord>, StoreError>;
+    /// The user shares made with `recipient`, newest first.
+    async fn shares_received(&self, recipient: &UserId) -> Result<Vec<ShareRecord>, StoreError>;
+    /// Changes a share's permission, password hash and expiry.
+    async fn update_share(
+        &self,
+        id: &str,
+        permission: SharePermission,
+        password_hash: Option<String>,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// Deletes a share (revoking it); false when there was none.
+    async fn delete_share(&self, id: &str) -> Result<bool, StoreError>;
+    /// Counts one download through a link.
+    async fn count_share_download(&self, id: &str) -> Result<(), StoreError>;
+    /// A user by id.
+    async fn user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
+}
+
+/// Counts failed attempts (such as wrong link passwords) per key in a sliding window,
+/// to slow down guessing. Kept in memory by one process; the trait lets several
+/// replicas share the counts (in Redis, say) later.
+#[async_trait]
+pub trait AttemptLimiter: Send + Sync {
+    /// Whether an attempt under every one of `keys` is allowed at `now` (Unix
+    /// milliseconds): `Err(seconds)` to wait when one of them has had its limit of
+    /// failures within the window.
+    async fn check(&self, keys: &[(String, u32)], now: i64) -> Result<(), u64>;
+    /// Records a failed attempt under each of `keys`.
+    async fn record_failure(&self, keys: &[(String, u32)], now: i64);
 }
 
 /// Content-addressed chunk bytes.

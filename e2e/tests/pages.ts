@@ -414,3 +414,112 @@ export class AccountPage {
     await expect(this.token(label)).toHaveCount(0);
   }
 }
+
+/** The "Share" dialog of one entry in the file browser. */
+export class ShareDialog {
+  readonly root: Locator;
+
+  constructor(private readonly page: Page) {
+    this.root = page.getByTestId('share-dialog');
+  }
+
+  /** Opens the dialog of the entry named `name` in the listing shown. */
+  static async open(page: Page, name: string): Promise<ShareDialog> {
+    const menu = await new FilesPage(page).openMenu(name);
+    await menu.getByTestId('share-button').click();
+    const dialog = new ShareDialog(page);
+    await expect(dialog.root).toBeVisible();
+    return dialog;
+  }
+
+  /** Makes a public link; answers its absolute address. */
+  async createLink(options: { password?: string; fileRequest?: boolean } = {}): Promise<string> {
+    if (options.fileRequest) {
+      await this.root.getByTestId('share-link-permission').selectOption('upload_only');
+    }
+    if (options.password) {
+      await this.root.getByTestId('share-password').fill(options.password);
+    }
+    await this.root.getByTestId('create-link').click();
+    const created = this.root.getByTestId('created-link');
+    await expect(created).toHaveValue(/\/s\/[0-9a-f]{32}$/);
+    await expect(this.root.getByTestId('entry-share')).not.toHaveCount(0);
+    return created.inputValue();
+  }
+
+  async close() {
+    await this.root.getByTestId('share-close').click();
+    await expect(this.root).toBeHidden();
+  }
+}
+
+/** A public link's page, as anyone holding the link sees it. */
+export class SharedLinkPage {
+  constructor(private readonly page: Page) {}
+
+  async open(url: string) {
+    await this.page.goto(url);
+  }
+
+  async enterPassword(password: string) {
+    const form = this.page.getByTestId('link-password-form');
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Open' }).click();
+  }
+
+  entry(name: string): Locator {
+    return this.page.locator(`[data-testid="shared-entry"][data-name="${name}"]`);
+  }
+
+  /** Downloads a listed file; answers the saved path. */
+  async download(name: string, saveAs: string): Promise<string> {
+    const started = this.page.waitForEvent('download');
+    await this.entry(name).getByRole('link', { name }).click();
+    const download = await started;
+    await download.saveAs(saveAs);
+    return saveAs;
+  }
+
+  /** Downloads the folder shown as a zip; answers the saved path and file name. */
+  async downloadZip(saveAs: string): Promise<{ path: string; name: string }> {
+    const started = this.page.waitForEvent('download');
+    await this.page.getByTestId('download-zip').click();
+    const download = await started;
+    await download.saveAs(saveAs);
+    return { path: saveAs, name: download.suggestedFilename() };
+  }
+
+  /** Picks a file from disk for a file request (needs the page's script). */
+  async sendFile(diskPath: string) {
+    await expect(this.page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await this.page.getByTestId('link-file-picker').setInputFiles(diskPath);
+  }
+
+  sent(name: string): Locator {
+    return this.page.locator(`[data-testid="link-upload"][data-name="${name}"]`);
+  }
+
+  error(): Locator {
+    return this.page.getByTestId('link-error');
+  }
+}
+
+/** `/shared`: what the user shared and what was shared with them. */
+export class SharedPage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto('/shared');
+    await expect(this.page.getByTestId('shared-page')).toBeVisible();
+  }
+
+  made(name: string): Locator {
+    return this.page.locator(`[data-testid="share-made"][data-name="${name}"]`);
+  }
+
+  async revoke(name: string) {
+    await expect(this.page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await this.made(name).getByTestId('revoke-share').click();
+    await expect(this.made(name)).toHaveCount(0);
+  }
+}

@@ -2,7 +2,8 @@
 
 use crate::pages::{
     account::AccountPage, auth::LoginPage, auth::SignupPage, details::DetailsPage,
-    files::FilesPage, search::SearchPage, trash::TrashPage,
+    files::FilesPage, search::SearchPage, share_link::ShareLinkPage, shared::SharedPage,
+    trash::TrashPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -55,6 +56,18 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=(StaticSegment("files"), WildcardSegment("path"))
                     view=FilesPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=StaticSegment("shared") view=SharedPage ssr=SsrMode::Async />
+                // Public links: readable, with their forms, without JavaScript.
+                <Route
+                    path=(StaticSegment("s"), ParamSegment("token"))
+                    view=ShareLinkPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("s"), ParamSegment("token"), WildcardSegment("path"))
+                    view=ShareLinkPage
                     ssr=SsrMode::Async
                 />
             </Routes>

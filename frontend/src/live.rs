@@ -86,7 +86,7 @@ pub fn follow_changes(refresh: Callback<()>, activity: Activity) {
             schedule()
         })
     };
-    let on_resync = {
+    let on_refresh = {
         let schedule = schedule.clone();
         Closure::<dyn FnMut(web_sys::Event)>::new(move |_| schedule())
     };
@@ -97,13 +97,15 @@ pub fn follow_changes(refresh: Callback<()>, activity: Activity) {
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| mark_live(false));
     for (event, handler) in [
         ("change", &on_change),
-        ("resync", &on_resync),
+        ("resync", &on_refresh),
+        // A change inside, or of, what other users share with this one.
+        ("shared", &on_refresh),
         ("open", &on_open),
         ("error", &on_error),
     ] {
         let _ = source.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
     }
-    let held = SendWrapper::new((source, on_change, on_resync, on_open, on_error));
+    let held = SendWrapper::new((source, on_change, on_refresh, on_open, on_error));
     on_cleanup(move || {
         let (source, ..) = &*held;
         source.close();

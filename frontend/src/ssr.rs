@@ -3,8 +3,8 @@
 //! provides a [`PageDataHandle`] through Leptos context for every page request.
 
 use crate::api::types::{
-    ErrorBody, FileMeta, FolderListing, SearchResults, TokenInfo, TrashListing, UserInfo,
-    VersionMeta,
+    ErrorBody, FileMeta, FolderListing, SearchResults, ShareList, SharePage, TokenInfo,
+    TrashListing, UserInfo, VersionMeta,
 };
 use std::sync::Arc;
 
@@ -39,6 +39,26 @@ pub trait PageData: Send + Sync {
         &self,
         cookie_header: Option<String>,
     ) -> Result<(UserInfo, Vec<TokenInfo>), ErrorBody>;
+    /// What the link `token` shows at `path` (relative to the shared entry), for a
+    /// visitor with the request's cookies (a link's password grant among them).
+    async fn share_page(
+        &self,
+        cookie_header: Option<String>,
+        token: String,
+        path: String,
+    ) -> Result<SharePage, ErrorBody>;
+    /// The shares the request's user made and received.
+    async fn shares(&self, cookie_header: Option<String>) -> Result<ShareList, ErrorBody>;
+}
+
+/// Sets the HTTP status of the page being rendered (such as 404 for a link that is
+/// gone); provided by the server for every page request.
+#[derive(Clone)]
+pub struct PageStatus(pub Arc<dyn Fn(u16) + Send + Sync>);
+
+/// The status setter of the page being rendered, if the server provided one.
+pub fn page_status() -> Option<PageStatus> {
+    leptos::prelude::use_context::<PageStatus>()
 }
 
 /// The [`PageData`] implementation, as held in Leptos context.

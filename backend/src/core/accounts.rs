@@ -18,7 +18,7 @@ fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-async fn hash_password(password: String) -> Result<String, Error> {
+pub(super) async fn hash_password(password: String) -> Result<String, Error> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -30,7 +30,7 @@ async fn hash_password(password: String) -> Result<String, Error> {
     .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))?
 }
 
-async fn verify_password(password: String, stored: String) -> Result<bool, Error> {
+pub(super) async fn verify_password(password: String, stored: String) -> Result<bool, Error> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored)
             .map_err(|e| Error::Internal(format!("corrupt password hash: {e}")))?;

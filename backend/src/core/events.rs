@@ -10,7 +10,7 @@
 //! a listener holds a receiver of a counter, never a queue of changes.
 
 use super::Core;
-use crate::domain::{Change, Error, User, UserId};
+use crate::domain::{recipient_path, Change, ChangeAction, Error, Mount, RelPath, User, UserId};
 use crate::ports::{BusEvent, JournalNotice};
 use futures::stream::{BoxStream, StreamExt};
 use std::collections::{HashMap, VecDeque};
@@ -107,6 +107,10 @@ pub enum StreamItem {
         /// The journal position the stream continues after.
         cursor: i64,
     },
+    /// A change inside something another user shares with this one, its paths as
+    /// this user sees them (under `/Shared with me`); `None` when shares with this
+    /// user were made or removed. Not in this user's journal: no cursor.
+    Shared(Option<Change>),
 }
 
 /// What a long-poll answers.
@@ -216,8 +220,13 @@ impl Core {
             Some(cursor) if cursor < 0 || cursor > latest => (latest, true),
             Some(cursor) => (cursor, false),
         };
+        let shared = self.follow_shared(user, &[]).await?;
         let state = Follow {
             core: Arc::clone(self),
+            user: user.clone(),
+            shared,
+            shared_page: VecDeque::new(),
+            shares_changed: false,
             owner: user.id.clone(),
             cursor,
             page: VecDeque::new(),
@@ -231,9 +240,115 @@ impl Core {
     }
 }
 
+/// What a change stream follows of the trees shared with its user.
+struct SharedFollow {
+    /// The user's mounts, each with its shared entry's path in the owner's tree.
+    mounts: Vec<(Mount, RelPath)>,
+    /// One per owner sharing something with the user.
+    owners: Vec<OwnerFollow>,
+}
+
+/// An owner's journal, followed for the changes inside what they share.
+struct OwnerFollow {
+    owner: UserId,
+    wake: watch::Receiver<u64>,
+    /// The last position of the owner's journal read.
+    cursor: i64,
+    /// The journal may hold changes not read yet: a wake-up came, or the last read
+    /// filled a page.
+    unread: bool,
+}
+
+impl SharedFollow {
+    fn share_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .mounts
+            .iter()
+            .map(|(m, _)| m.grant.share_id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// `change`, a change in `owner`'s tree, as the user sees it: inside one of their
+    /// mounts, or moved out of one (then a deletion there); `None` when it happened
+    /// outside everything shared with them.
+    fn translate(&self, owner: &UserId, mut change: Change) -> Option<Change> {
+        let inside = |path: &str| {
+            let path = RelPath::parse(path).ok()?;
+            self.mounts
+                .iter()
+                .filter(|(m, _)| &m.grant.owner == owner)
+                .find_map(|(m, root)| recipient_path(m, root, &path))
+        };
+        match inside(&change.path) {
+            Some(path) => {
+                change.path = path.to_string();
+                change.old_path = change
+                    .old_path
+                    .as_deref()
+                    .and_then(inside)
+                    .map(|p| p.to_string());
+                Some(change)
+            }
+            None => {
+                let old = inside(change.old_path.as_deref()?)?;
+                change.action = ChangeAction::Deleted;
+                change.path = old.to_string();
+                change.old_path = None;
+                Some(change)
+            }
+        }
+    }
+}
+
+impl Core {
+    /// Starts following what is shared with `user`, keeping the journal positions
+    /// of the owners in `known` (an earlier follow's), starting at the newest
+    /// position for the others.
+    async fn follow_shared(
+        &self,
+        user: &User,
+        known: &[OwnerFollow],
+    ) -> Result<SharedFollow, Error> {
+        let mut mounts = Vec::new();
+        let mut owners: Vec<OwnerFollow> = Vec::new();
+        for mount in self.mounts(user).await? {
+            let owner = mount.grant.owner.clone();
+            let root = self.meta.entry_path(&owner, &mount.grant.root.id).await?;
+            mounts.push((mount, root));
+            if owners.iter().any(|o| o.owner == owner) {
+                continue;
+            }
+            let wake = self.feed.watch(&owner);
+            // An owner followed before is read once more: a wake-up may have come
+            // to the earlier receiver and not been read.
+            let (cursor, unread) = match known.iter().find(|o| o.owner == owner) {
+                Some(earlier) => (earlier.cursor, true),
+                None => (self.meta.latest_change(&owner).await?, false),
+            };
+            owners.push(OwnerFollow {
+                owner,
+                wake,
+                cursor,
+                unread,
+            });
+        }
+        Ok(SharedFollow { mounts, owners })
+    }
+}
+
 /// A change stream's state between two items.
 struct Follow {
     core: Arc<Core>,
+    /// Whose stream it is.
+    user: User,
+    /// The trees shared with the user.
+    shared: SharedFollow,
+    /// Changes in shared trees read and not yet sent.
+    shared_page: VecDeque<StreamItem>,
+    /// The user's own journal moved: shares with them may have changed too.
+    shares_changed: bool,
     owner: UserId,
     /// The position of the last entry sent (or skipped by a resync).
     cursor: i64,
@@ -279,6 +394,9 @@ impl Follow {
                 self.cursor = change.seq;
                 return Ok(Some(StreamItem::Change(change)));
             }
+            if let Some(item) = self.shared_page.pop_front() {
+                return Ok(Some(item));
+            }
             if *self.closing.borrow_and_update() {
                 return Ok(None);
             }
@@ -308,11 +426,83 @@ impl Follow {
                 self.page = changes.into();
                 continue;
             }
-            tokio::select! {
-                woken = self.wake.changed() => if woken.is_err() { return Ok(None) },
-                _ = self.closing.changed() => {}
+            if self.read_shared().await? {
+                continue;
+            }
+            let woken_owner = {
+                let owners = &mut self.shared.owners;
+                let shared_woken = async {
+                    if owners.is_empty() {
+                        std::future::pending::<()>().await;
+                    }
+                    let waits = owners.iter_mut().map(|o| Box::pin(o.wake.changed()));
+                    futures::future::select_all(waits).await.1
+                };
+                tokio::select! {
+                    woken = self.wake.changed() => {
+                        if woken.is_err() { return Ok(None) }
+                        self.shares_changed = true;
+                        None
+                    }
+                    index = shared_woken => Some(index),
+                    _ = self.closing.changed() => None,
+                }
+            };
+            // Waiting marked the wake-up seen: remember to read that owner's journal.
+            if let Some(follow) = woken_owner.and_then(|i| self.shared.owners.get_mut(i)) {
+                follow.unread = true;
             }
         }
+    }
+}
+
+impl Follow {
+    /// Reads what changed in the trees shared with the user: the shares themselves
+    /// after the user's own journal moved, and each owner's journal that moved.
+    /// True when something was queued to send.
+    async fn read_shared(&mut self) -> Result<bool, Error> {
+        if self.shares_changed {
+            self.shares_changed = false;
+            let before: Vec<String> = self
+                .shared
+                .share_ids()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            self.shared = self
+                .core
+                .follow_shared(&self.user, &self.shared.owners)
+                .await?;
+            if self.shared.share_ids() != before {
+                self.shared_page.push_back(StreamItem::Shared(None));
+            }
+        }
+        // One page per owner at a time, so the stream holds a page or so at most.
+        for index in 0..self.shared.owners.len() {
+            let follow = &mut self.shared.owners[index];
+            let woken = follow.wake.has_changed().unwrap_or(false);
+            if !woken && !follow.unread {
+                continue;
+            }
+            follow.wake.borrow_and_update();
+            let (owner, cursor) = (follow.owner.clone(), follow.cursor);
+            let changes = self
+                .core
+                .meta
+                .changes_since(&owner, cursor, STREAM_PAGE)
+                .await?;
+            let follow = &mut self.shared.owners[index];
+            follow.unread = changes.len() as u64 == STREAM_PAGE;
+            if let Some(last) = changes.last() {
+                follow.cursor = last.seq;
+            }
+            for change in changes {
+                if let Some(change) = self.shared.translate(&owner, change) {
+                    self.shared_page.push_back(StreamItem::Shared(Some(change)));
+                }
+            }
+        }
+        Ok(!self.shared_page.is_empty() || self.shared.owners.iter().any(|o| o.unread))
     }
 }
 

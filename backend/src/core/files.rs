@@ -1,5 +1,6 @@
 //! Browsing and reading files: listings, metadata, content, new folders.
 
+use super::access::{Need, PathPlace};
 use super::{now_ms, Core};
 use crate::domain::{
     stored_inline, Change, Error, FileEntry, FileId, RelPath, TrashedEntry, User, VersionChunk,
@@ -25,18 +26,41 @@ impl Core {
         user: &User,
         path: &RelPath,
     ) -> Result<(FileEntry, Vec<(FileEntry, RelPath)>), Error> {
-        let folder = self
+        let (acting, at, view) = match self.place_of_path(user, path, Need::Read).await? {
+            PathPlace::Tree { acting, path, view } => (acting, path, view),
+            PathPlace::SharedFolder(mounts) => {
+                let entries = mounts
+                    .into_iter()
+                    .map(|mount| {
+                        let path = mount.path();
+                        let mut root = mount.grant.root;
+                        root.name = mount.name;
+                        (root, path)
+                    })
+                    .collect();
+                return Ok((Self::shared_folder_entry(user), entries));
+            }
+        };
+        let mut folder = self
             .meta
-            .entry_by_path(&user.id, path)
+            .entry_by_path(&acting.id, &at)
             .await?
             .ok_or_else(|| Error::NotFound(format!("folder {path}")))?;
         if !folder.is_folder {
             return Err(Error::NotAFolder(path.to_string()));
         }
-        let children = self.meta.list_children(&user.id, &folder.id).await?;
-        let mut res = Vec::with_capacity(children.len());
+        if let Some(name) = path.name() {
+            // A mount shows under its name in /Shared with me.
+            folder.name = name.to_string();
+        }
+        let children = self.meta.list_children(&acting.id, &folder.id).await?;
+        let mut res = Vec::with_capacity(children.len() + 1);
+        if path.is_root() && !self.mounts(user).await?.is_empty() {
+            let shared = Self::shared_folder_entry(user);
+            res.push((shared, RelPath::root().join(crate::domain::SHARED_FOLDER)?));
+        }
         for child in children {
-            let child_path = path.join(&child.name)?;
+            let child_path = view.show(&at.join(&child.name)?);
             res.push((child, child_path));
         }
         Ok((folder, res))
@@ -44,13 +68,9 @@ impl Core {
 
     /// A live entry and its path.
     pub async fn file_meta(&self, user: &User, id: &FileId) -> Result<(FileEntry, RelPath), Error> {
-        let entry = self
-            .meta
-            .entry_by_id(&user.id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("file {id}")))?;
-        let path = self.meta.entry_path(&user.id, id).await?;
-        Ok((entry, path))
+        let (place, entry) = self.place_of_id(user, id, Need::Read).await?;
+        let path = self.meta.entry_path(&place.acting.id, id).await?;
+        Ok((entry, place.view.show(&path)))
     }
 
     /// Creates a folder and any missing parents.
@@ -58,25 +78,23 @@ impl Core {
         if path.is_root() {
             return Err(Error::AlreadyExists("/ (the root folder)".into()));
         }
-        if let Some(existing) = self.meta.entry_by_path(&user.id, path).await? {
+        let (acting, at, _) = self.tree_of_path(user, path, Need::WriteEntry).await?;
+        if let Some(existing) = self.meta.entry_by_path(&acting.id, &at).await? {
             return Err(if existing.is_folder {
                 Error::AlreadyExists(format!("folder {path}"))
             } else {
                 Error::AlreadyExists(format!("file {path}"))
             });
         }
-        let folder = self.meta.create_folders(&user.id, path, now_ms()).await?;
-        self.announce(&user.id).await;
+        let folder = self.meta.create_folders(&acting.id, &at, now_ms()).await?;
+        self.announce(&acting.id).await;
         Ok(folder)
     }
 
     /// What `GET /files/{id}/content` sends: a file's chunks, or a folder's tree.
     pub async fn download(&self, user: &User, id: &FileId) -> Result<Download, Error> {
-        let entry = self
-            .meta
-            .entry_by_id(&user.id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("file {id}")))?;
+        let (place, entry) = self.place_of_id(user, id, Need::Read).await?;
+        let user = &place.acting;
         if !entry.is_folder {
             let chunks = self
                 .meta
@@ -129,14 +147,12 @@ impl Core {
     }
 
     /// The chunks of a file's current version.
-    pub async fn chunks_of(
-        &self,
-        user: &User,
-        entry: &FileEntry,
-    ) -> Result<Vec<VersionChunk>, Error> {
+    pub async fn chunks_of(&self, entry: &FileEntry) -> Result<Vec<VersionChunk>, Error> {
+        // Whoever reads it was given the entry by an authorised call; its chunks
+        // are in its owner's namespace.
         Ok(self
             .meta
-            .version_chunks(&user.id, &entry.id, entry.rev)
+            .version_chunks(&entry.owner, &entry.id, entry.rev)
             .await?)
     }
 
@@ -231,8 +247,16 @@ const DELTA_PAGE: u64 = 1000;
 impl Core {
     /// Moves a file or folder to the trash.
     pub async fn delete(&self, user: &User, id: &FileId) -> Result<TrashedEntry, Error> {
-        let trashed = self.meta.trash_entry(&user.id, id, now_ms()).await?;
-        self.announce(&user.id).await;
+        let (place, _) = self.place_of_id(user, id, Need::WriteEntry).await?;
+        let mut trashed = self
+            .meta
+            .trash_entry(&place.acting.id, id, now_ms())
+            .await?;
+        self.announce(&place.acting.id).await;
+        if !place.view.is_own() {
+            // It went to the owner's trash; the user sees where it was in their tree.
+            trashed.path = place.view.show(&RelPath::parse(&trashed.path)?).to_string();
+        }
         Ok(trashed)
     }
 
@@ -259,8 +283,9 @@ impl Core {
         id: &FileId,
         to: &RelPath,
     ) -> Result<(FileEntry, RelPath), Error> {
-        let entry = self.meta.move_entry(&user.id, id, to, now_ms()).await?;
-        self.announce(&user.id).await;
+        let (acting, at) = self.same_tree(user, id, Need::WriteEntry, to).await?;
+        let entry = self.meta.move_entry(&acting.id, id, &at, now_ms()).await?;
+        self.announce(&acting.id).await;
         Ok((entry, to.clone()))
     }
 
@@ -271,14 +296,38 @@ impl Core {
         id: &FileId,
         to: &RelPath,
     ) -> Result<(FileEntry, RelPath), Error> {
-        let entry = self.meta.copy_entry(&user.id, id, to, now_ms()).await?;
-        self.announce(&user.id).await;
+        let (acting, at) = self.same_tree(user, id, Need::Read, to).await?;
+        let entry = self.meta.copy_entry(&acting.id, id, &at, now_ms()).await?;
+        self.announce(&acting.id).await;
         Ok((entry, to.clone()))
+    }
+
+    /// The tree of entry `id` (which `need` must be allowed on) and the path `to`
+    /// leads to in it, where an entry may be put: a move or copy stays in one tree.
+    async fn same_tree(
+        &self,
+        user: &User,
+        id: &FileId,
+        need: Need,
+        to: &RelPath,
+    ) -> Result<(User, RelPath), Error> {
+        let (place, entry) = self.place_of_id(user, id, need).await?;
+        let (acting, at, _) = self.tree_of_path(user, to, Need::WriteEntry).await?;
+        if acting.id != place.acting.id {
+            return Err(Error::BadRequest(format!(
+                "“{}” and {to} are in different people's files: moving or copying between \
+                 your files and a folder shared with you is not possible; download it and \
+                 upload it there instead",
+                entry.name
+            )));
+        }
+        Ok((acting, at))
     }
 
     /// A file's history, newest first.
     pub async fn versions(&self, user: &User, id: &FileId) -> Result<Vec<VersionInfo>, Error> {
-        Ok(self.meta.list_versions(&user.id, id).await?)
+        let (place, _) = self.place_of_id(user, id, Need::Read).await?;
+        Ok(self.meta.list_versions(&place.acting.id, id).await?)
     }
 
     /// The content of one version, with that version's size and hash.
@@ -288,6 +337,8 @@ impl Core {
         id: &FileId,
         rev: u64,
     ) -> Result<(FileContent, VersionInfo), Error> {
+        let (place, _) = self.place_of_id(user, id, Need::Read).await?;
+        let user = &place.acting;
         let versions = self.meta.list_versions(&user.id, id).await?;
         let version = versions
             .into_iter()
@@ -309,13 +360,15 @@ impl Core {
         id: &FileId,
         rev: u64,
     ) -> Result<(FileEntry, RelPath), Error> {
+        let (place, _) = self.place_of_id(user, id, Need::Write).await?;
+        let acting = &place.acting;
         let entry = self
             .meta
-            .restore_version(&user.id, id, rev, now_ms())
+            .restore_version(&acting.id, id, rev, now_ms())
             .await?;
-        self.announce(&user.id).await;
-        let path = self.meta.entry_path(&user.id, id).await?;
-        Ok((entry, path))
+        self.announce(&acting.id).await;
+        let path = self.meta.entry_path(&acting.id, id).await?;
+        Ok((entry, place.view.show(&path)))
     }
 
     /// Live entries whose name contains `query`, ignoring case.

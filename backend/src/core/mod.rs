@@ -4,21 +4,25 @@
 //! method authorises against the acting user's namespace, applies the `domain` rules
 //! and calls the ports; it knows nothing of HTTP.
 
+mod access;
 mod accounts;
 mod events;
 mod files;
 mod gc;
+mod shares;
 mod uploads;
 
 pub use uploads::{InitRequest, UploadState};
 
+pub use access::SHARED_FOLDER_ID;
 pub use accounts::ApiToken;
 pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
+pub use shares::{LinkAccess, LinkView, ShareChange, ShareRequest, ShareView};
 
 use crate::domain::Error;
-use crate::ports::{BlobStore, EventBus, MetadataStore, StoreError};
+use crate::ports::{AttemptLimiter, BlobStore, EventBus, MetadataStore, StoreError};
 use std::sync::Arc;
 use wasm_chunker::ChunkParams;
 
@@ -42,6 +46,11 @@ pub struct Limits {
     /// How many journal entries a change stream's client may lag behind before it
     /// is told to resync (list again) instead.
     pub stream_backlog: u64,
+    /// Wrong passwords one link accepts within the attempt window before it answers
+    /// "too many attempts".
+    pub share_password_failures_per_link: u32,
+    /// Wrong link passwords (over all links) one client may send within the window.
+    pub share_password_failures_per_client: u32,
 }
 
 impl Default for Limits {
@@ -55,6 +64,8 @@ impl Default for Limits {
             session_ttl_ms: 30 * 24 * 3600 * 1000,
             gc_interval_ms: 3600 * 1000,
             stream_backlog: 1000,
+            share_password_failures_per_link: 5,
+            share_password_failures_per_client: 20,
         }
     }
 }
@@ -65,15 +76,17 @@ pub struct Core {
     blobs: Arc<dyn BlobStore>,
     bus: Arc<dyn EventBus>,
     feed: Arc<ChangeFeed>,
+    attempts: Arc<dyn AttemptLimiter>,
     limits: Limits,
 }
 
 impl Core {
-    /// Wires the use cases to their adapters.
+    /// Wires the use cases to their adapters; `attempts` counts wrong link passwords.
     pub fn new(
         meta: Arc<dyn MetadataStore>,
         blobs: Arc<dyn BlobStore>,
         bus: Arc<dyn EventBus>,
+        attempts: Arc<dyn AttemptLimiter>,
         limits: Limits,
     ) -> Core {
         Core {
@@ -81,6 +94,7 @@ impl Core {
             blobs,
             bus,
             feed: Arc::new(ChangeFeed::default()),
+            attempts,
             limits,
         }
     }

@@ -1,6 +1,7 @@
 //! The resumable, deduplicating upload protocol (DESIGN §5): init, announce, chunk
 //! PUTs (single or packed), status, complete.
 
+use super::access::{Need, View};
 use super::{now_ms, Core};
 use crate::domain::{
     chunks_needed, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, FileId, RelPath,
@@ -67,6 +68,16 @@ fn record_write(
     }
 }
 
+/// Whose stored chunks an upload may skip sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DedupScope {
+    /// Chunks already in the uploading user's scope (their own uploads).
+    Owner,
+    /// Only chunks received in this upload: for uploads through a link, whose sender
+    /// must learn nothing of what the owner stores.
+    ThisUpload,
+}
+
 /// A new upload, as parsed from the request.
 #[derive(Debug, Clone)]
 pub struct InitRequest {
@@ -106,7 +117,11 @@ impl Core {
         Ok(())
     }
 
-    async fn open_upload(&self, user: &User, id: &UploadId) -> Result<UploadSession, Error> {
+    async fn open_upload(
+        &self,
+        user: &User,
+        id: &UploadId,
+    ) -> Result<(User, UploadSession, View), Error> {
         self.open_upload_at(user, id, None).await
     }
 
@@ -116,24 +131,28 @@ impl Core {
         user: &User,
         id: &UploadId,
         only: Option<&[u64]>,
-    ) -> Result<UploadSession, Error> {
-        let upload = self
-            .meta
-            .upload(&user.id, id, only)
-            .await?
-            .ok_or_else(|| Error::UploadNotFound(id.to_string()))?;
+    ) -> Result<(User, UploadSession, View), Error> {
+        let (acting, upload, view) = self.place_of_upload(user, id, only).await?;
         if upload.expires_at <= now_ms() {
             return Err(Error::UploadExpired(id.to_string()));
         }
-        Ok(upload)
+        Ok((acting, upload, view))
     }
 
-    async fn needed_of(&self, user: &User, chunks: &[UploadChunk]) -> Result<Vec<u64>, Error> {
+    async fn needed_of(
+        &self,
+        user: &User,
+        chunks: &[UploadChunk],
+        scope: DedupScope,
+    ) -> Result<Vec<u64>, Error> {
         let pending: Vec<(u64, ChunkId)> = chunks
             .iter()
             .filter(|c| !c.received)
             .map(|c| (c.index, c.id))
             .collect();
+        if scope == DedupScope::ThisUpload {
+            return Ok(pending.iter().map(|(index, _)| *index).collect());
+        }
         let ids: Vec<ChunkId> = pending.iter().map(|(_, id)| *id).collect();
         let known = self.meta.known_chunks(&user.id, &ids).await?;
         Ok(chunks_needed(&pending, &known))
@@ -143,7 +162,20 @@ impl Core {
     pub async fn upload_init(
         &self,
         user: &User,
+        mut request: InitRequest,
+    ) -> Result<(UploadSession, Vec<u64>), Error> {
+        let (acting, at, _) = self.tree_of_path(user, &request.path, Need::Write).await?;
+        request.path = at;
+        self.upload_init_in(&acting, request, DedupScope::Owner)
+            .await
+    }
+
+    /// Starts an upload in `user`'s own tree (`request.path` is a path there).
+    pub(super) async fn upload_init_in(
+        &self,
+        user: &User,
         request: InitRequest,
+        scope: DedupScope,
     ) -> Result<(UploadSession, Vec<u64>), Error> {
         if request.path.is_root() {
             return Err(Error::BadRequest(
@@ -190,7 +222,7 @@ impl Core {
                 })
                 .collect(),
         };
-        let needed = self.needed_of(user, &session.chunks).await?;
+        let needed = self.needed_of(user, &session.chunks, scope).await?;
         self.meta.create_upload(&session).await?;
         Ok((session, needed))
     }
@@ -202,7 +234,19 @@ impl Core {
         id: &UploadId,
         chunks: Vec<(u64, ChunkId, u64)>,
     ) -> Result<Vec<u64>, Error> {
-        let upload = self.open_upload(user, id).await?;
+        self.upload_announce_in(user, id, chunks, DedupScope::Owner)
+            .await
+    }
+
+    pub(super) async fn upload_announce_in(
+        &self,
+        user: &User,
+        id: &UploadId,
+        chunks: Vec<(u64, ChunkId, u64)>,
+        scope: DedupScope,
+    ) -> Result<Vec<u64>, Error> {
+        let (acting, upload, _) = self.open_upload(user, id).await?;
+        let user = &acting;
         let existing: HashMap<u64, &UploadChunk> =
             upload.chunks.iter().map(|c| (c.index, c)).collect();
         let mut total: u64 = upload.chunks.iter().map(|c| c.size).sum();
@@ -242,7 +286,7 @@ impl Core {
         self.meta.announce_chunks(&user.id, id, &fresh).await?;
         let mut all: Vec<UploadChunk> = upload.chunks;
         all.extend(fresh);
-        self.needed_of(user, &all).await
+        self.needed_of(user, &all, scope).await
     }
 
     /// Stores announced chunks sent in one body, concatenated in the order of
@@ -268,7 +312,8 @@ impl Core {
             ));
         }
         // Only the chunks this request carries: a large upload has thousands.
-        let upload = self.open_upload_at(user, id, Some(indexes)).await?;
+        let (acting, upload, _) = self.open_upload_at(user, id, Some(indexes)).await?;
+        let user = &acting;
         let by_index: HashMap<u64, &UploadChunk> =
             upload.chunks.iter().map(|c| (c.index, c)).collect();
         let mut expected = Vec::with_capacity(indexes.len());
@@ -380,8 +425,18 @@ impl Core {
 
     /// Where an upload stands, for resuming it.
     pub async fn upload_status(&self, user: &User, id: &UploadId) -> Result<UploadState, Error> {
-        let session = self.open_upload(user, id).await?;
-        let missing = self.needed_of(user, &session.chunks).await?;
+        self.upload_status_in(user, id, DedupScope::Owner).await
+    }
+
+    pub(super) async fn upload_status_in(
+        &self,
+        user: &User,
+        id: &UploadId,
+        scope: DedupScope,
+    ) -> Result<UploadState, Error> {
+        let (acting, mut session, view) = self.open_upload(user, id).await?;
+        let missing = self.needed_of(&acting, &session.chunks, scope).await?;
+        session.path = view.show(&RelPath::parse(&session.path)?).to_string();
         let missing_set: HashSet<u64> = missing.iter().copied().collect();
         let received = session
             .chunks
@@ -467,7 +522,20 @@ impl Core {
         content_hash: &str,
         on_conflict: ConflictPolicy,
     ) -> Result<(CommitOutcome, RelPath), Error> {
-        let upload = self.open_upload(user, id).await?;
+        self.upload_complete_in(user, id, content_hash, on_conflict, DedupScope::Owner)
+            .await
+    }
+
+    pub(super) async fn upload_complete_in(
+        &self,
+        user: &User,
+        id: &UploadId,
+        content_hash: &str,
+        on_conflict: ConflictPolicy,
+        scope: DedupScope,
+    ) -> Result<(CommitOutcome, RelPath), Error> {
+        let (acting, upload, view) = self.open_upload(user, id).await?;
+        let user = &acting;
         let path = RelPath::parse(&upload.path)?;
         for (position, chunk) in upload.chunks.iter().enumerate() {
             if chunk.index != position as u64 {
@@ -483,7 +551,7 @@ impl Core {
                 upload.size
             )));
         }
-        let missing = self.needed_of(user, &upload.chunks).await?;
+        let missing = self.needed_of(user, &upload.chunks, scope).await?;
         if let Some(&first) = missing.first() {
             return Err(Error::ChunksMissing {
                 missing: missing.len(),
@@ -513,7 +581,7 @@ impl Core {
             })
             .await?;
         self.announce_commit(user, &outcome).await;
-        Ok((outcome, path))
+        Ok((outcome, view.show(&path)))
     }
 }
 
@@ -527,6 +595,36 @@ impl Core {
         path: RelPath,
         bytes: Bytes,
         device: Option<String>,
+    ) -> Result<(CommitOutcome, RelPath), Error> {
+        let shown = path.clone();
+        let (acting, path, _) = self.tree_of_path(user, &path, Need::Write).await?;
+        let (outcome, _) = self
+            .upload_small_at(&acting, path, bytes, device, None)
+            .await?;
+        Ok((outcome, shown))
+    }
+
+    /// [`Core::upload_small`] for a new file only: a file already at `path` stays as
+    /// it is and the upload is saved beside it under a conflicted-copy name.
+    pub(super) async fn upload_small_as_new(
+        &self,
+        user: &User,
+        path: RelPath,
+        bytes: Bytes,
+        device: Option<String>,
+    ) -> Result<(CommitOutcome, RelPath), Error> {
+        // A file id that matches no file: any file at the path is "another file".
+        self.upload_small_at(user, path, bytes, device, Some(FileId::generate()))
+            .await
+    }
+
+    async fn upload_small_at(
+        &self,
+        user: &User,
+        path: RelPath,
+        bytes: Bytes,
+        device: Option<String>,
+        base_file: Option<FileId>,
     ) -> Result<(CommitOutcome, RelPath), Error> {
         if path.is_root() {
             return Err(Error::BadRequest(
@@ -593,7 +691,7 @@ impl Core {
             path: path.to_string(),
             size,
             parent_rev: None,
-            base_file: None,
+            base_file,
             device,
             created_at: now,
             expires_at: now,

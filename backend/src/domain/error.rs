@@ -110,6 +110,28 @@ pub enum Error {
         /// The content's size.
         size: u64,
     },
+    /// A share link that does not exist, was revoked, or whose shared entry is gone.
+    #[error("this link has expired or was removed; ask the person who shared it for a new one")]
+    LinkNotFound,
+    /// A share link whose expiry has passed.
+    #[error("this link has expired or was removed; ask the person who shared it for a new one")]
+    LinkExpired,
+    /// A password-protected link opened without its password.
+    #[error("this link is protected by a password; enter it to continue")]
+    LinkPasswordRequired,
+    /// A wrong link password.
+    #[error("wrong password for this link; check it and try again")]
+    WrongLinkPassword,
+    /// Too many wrong passwords lately.
+    #[error("too many wrong passwords; wait {retry_after_secs} seconds and try again")]
+    TooManyAttempts {
+        /// Seconds until another attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// The credential is valid but does not allow this (e.g. a change inside a
+    /// folder shared as a viewer); the message says what it allows and whom to ask.
+    #[error("{0}")]
+    Forbidden(String),
     /// A fault on the server's side; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),

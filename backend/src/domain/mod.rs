@@ -4,14 +4,18 @@
 //! Architecture invariant: nothing here does IO or knows HTTP, SQL or S3; it imports
 //! none of axum, http, sea_orm, aws_sdk_s3, redis, leptos, serde_json or tokio::fs.
 
+mod access;
 mod error;
 mod ids;
 mod model;
 mod path;
 mod rules;
+mod shares;
 
+pub use access::{below, locate, mount, recipient_path, Grant, Located, Mount, SHARED_FOLDER};
 pub use error::Error;
 pub use ids::{FileId, UploadId, UserId};
 pub use model::*;
 pub use path::{PathError, RelPath};
 pub use rules::*;
+pub use shares::*;

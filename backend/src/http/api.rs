@@ -26,7 +26,7 @@ use wasm_chunker::ChunkId;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-fn parse_chunk_id(index: u64, hash: &str) -> Result<ChunkId, Error> {
+pub(super) fn parse_chunk_id(index: u64, hash: &str) -> Result<ChunkId, Error> {
     ChunkId::from_hex(hash).ok_or_else(|| {
         Error::BadRequest(format!(
             "chunk {index} hash {hash:?} is not 64 hex digits of SHA-256"
@@ -276,7 +276,7 @@ pub async fn files_get(
 }
 
 /// `Content-Disposition: attachment` with the name in RFC 5987 form.
-fn attachment(name: &str) -> String {
+pub(super) fn attachment(name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -363,7 +363,7 @@ pub async fn files_content(
                 &etag,
             ))
         }
-        Download::Folder { name, items } => Ok(zip_response(&state, user, &name, items)),
+        Download::Folder { name, items } => Ok(zip_response(&state, &name, items)),
     }
 }
 
@@ -426,7 +426,7 @@ pub async fn files_zip(
 /// Streams a folder as a ZIP archive, one chunk at a time: a task writes the
 /// archive into a small channel that the response body drains, so memory stays flat
 /// whatever the folder's size, and the task stops when the client goes away.
-fn zip_response(state: &AppState, user: User, name: &str, items: Vec<ZipItem>) -> Response {
+pub(super) fn zip_response(state: &AppState, name: &str, items: Vec<ZipItem>) -> Response {
     use futures::{SinkExt, StreamExt};
     let (mut sender, receiver) =
         futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -439,7 +439,7 @@ fn zip_response(state: &AppState, user: User, name: &str, items: Vec<ZipItem>) -
                 return;
             }
             if !item.entry.is_folder {
-                let chunks = match core.chunks_of(&user, &item.entry).await {
+                let chunks = match core.chunks_of(&item.entry).await {
                     Ok(chunks) => chunks,
                     Err(error) => {
                         tracing::error!(%error, "folder download failed");
@@ -722,7 +722,7 @@ pub async fn upload_put_chunk(
 }
 
 /// The body's declared `Content-Length`, if any.
-fn content_length(headers: &HeaderMap) -> Option<u64> {
+pub(super) fn content_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -730,7 +730,7 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// A request body as the stream of byte frames the upload code reads.
-fn body_stream(
+pub(super) fn body_stream(
     body: Body,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + Send {
     body.into_data_stream().map_err(std::io::Error::other)
@@ -738,7 +738,7 @@ fn body_stream(
 
 #[derive(Deserialize)]
 pub struct PackedQuery {
-    indexes: String,
+    pub(super) indexes: String,
 }
 
 /// `PUT /files/upload/{upload_id}/chunks?indexes=3,4,7`: several chunks in one body.
@@ -887,7 +887,7 @@ pub async fn upload_complete(
 /// The answer to a commit to `path`: the file as committed (`status`, `conflict:
 /// true` for a conflicted copy beside it), or 409 with the current file for
 /// `on_conflict: "fail"`.
-fn commit_answer(
+pub(super) fn commit_answer(
     outcome: CommitOutcome,
     path: &RelPath,
     status: StatusCode,

@@ -49,6 +49,12 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         Error::RangeNotSatisfiable { .. } => {
             (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable")
         }
+        Error::LinkNotFound => (StatusCode::NOT_FOUND, "link-not-found"),
+        Error::LinkExpired => (StatusCode::GONE, "link-expired"),
+        Error::LinkPasswordRequired => (StatusCode::UNAUTHORIZED, "link-password-required"),
+        Error::WrongLinkPassword => (StatusCode::UNAUTHORIZED, "wrong-link-password"),
+        Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"),
+        Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
@@ -78,6 +84,13 @@ impl IntoResponse for ApiError {
             // The one place a server fault's cause is recorded; clients never see it.
             tracing::error!(%cause, "internal error");
         }
-        (status, Json(error_body(&self.0))).into_response()
+        let mut response = (status, Json(error_body(&self.0))).into_response();
+        if let Error::TooManyAttempts { retry_after_secs } = &self.0 {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_secs),
+            );
+        }
+        response
     }
 }

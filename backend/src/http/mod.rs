@@ -9,6 +9,7 @@ pub mod extract;
 mod openapi;
 mod pages;
 mod range;
+mod shares;
 mod sync;
 mod tree;
 
@@ -63,6 +64,16 @@ fn set_page_csp() {
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
+}
+
+/// Lets a page set its response's status once its data is known.
+fn page_status() -> frontend::ssr::PageStatus {
+    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+    frontend::ssr::PageStatus(Arc::new(move |code| {
+        if let (Some(response), Ok(status)) = (&response, axum::http::StatusCode::from_u16(code)) {
+            response.set_status(status);
+        }
+    }))
 }
 
 fn api_router(bench_endpoints: bool) -> Router<AppState> {
@@ -123,6 +134,40 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
             "/files/upload/{upload_id}/complete",
             post(api::upload_complete),
         )
+        .route(
+            "/shares",
+            get(shares::shares_list).post(shares::shares_create),
+        )
+        .route(
+            "/shares/{share_id}",
+            axum::routing::patch(shares::shares_update).delete(shares::shares_delete),
+        )
+        .route("/s/{token}", get(shares::link_show))
+        .route("/s/{token}/unlock", post(shares::link_unlock))
+        .route("/s/{token}/content", get(shares::link_content_root))
+        .route("/s/{token}/content/{*path}", get(shares::link_content_path))
+        .route("/s/{token}/config", get(shares::link_config))
+        .route("/s/{token}/files", post(shares::link_upload_small))
+        .route(
+            "/s/{token}/files/upload/init",
+            post(shares::link_upload_init),
+        )
+        .route(
+            "/s/{token}/files/upload/{upload_id}",
+            get(shares::link_upload_status),
+        )
+        .route(
+            "/s/{token}/files/upload/{upload_id}/chunks",
+            post(shares::link_upload_announce).put(shares::link_upload_put_packed),
+        )
+        .route(
+            "/s/{token}/files/upload/{upload_id}/chunks/{index}",
+            put(shares::link_upload_put_chunk),
+        )
+        .route(
+            "/s/{token}/files/upload/{upload_id}/complete",
+            post(shares::link_upload_complete),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
 }
@@ -145,16 +190,19 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(pages::login_form))
         .route("/signup", post(pages::signup_form))
         .route("/logout", post(pages::logout_form))
+        .route("/s/{token}", post(shares::link_form))
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
                 provide_context(page_data.clone());
+                provide_context(page_status());
                 set_page_csp();
             },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(shares::link_headers))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -2,15 +2,18 @@
 //! attributes and the wire types' schemas, and served at `GET /api/v1/openapi.json`.
 
 use super::api;
+use super::shares;
 use super::sync;
 use super::tree;
 use axum::Json;
 use frontend::api::types::{
     AnnounceChunks, ChunkAnnouncement, ChunksNeeded, ChunksStored, CreatedToken, Credentials,
-    Delta, DeltaEntry, ErrorBody, ErrorDetail, FileMeta, FolderListing, IndexedChunk,
-    LoginResponse, LongPoll, NewFolder, NewToken, OnConflict, PathRequest, Resync, SearchResults,
-    ServerConfig, TokenInfo, TokenList, TrashEntry, TrashListing, UploadCommitted, UploadComplete,
-    UploadInit, UploadInitResponse, UploadStatus, UserInfo, VersionList, VersionMeta,
+    Delta, DeltaEntry, ErrorBody, ErrorDetail, FileMeta, FolderListing, IndexedChunk, LinkPassword,
+    LoginResponse, LongPoll, NewFolder, NewShare, NewToken, OnConflict, PathRequest, Resync,
+    SearchResults, ServerConfig, ShareCreated, ShareInfo, ShareKind, ShareList, SharePage,
+    SharePermission, ShareUpdate, SharedEntry, TokenInfo, TokenList, TrashEntry, TrashListing,
+    UploadCommitted, UploadComplete, UploadInit, UploadInitResponse, UploadStatus, UserInfo,
+    VersionList, VersionMeta,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -65,6 +68,22 @@ use wasm_chunker::ChunkParams;
         api::upload_put_packed,
         api::upload_put_chunk,
         api::upload_complete,
+        shares::shares_create,
+        shares::shares_list,
+        shares::shares_update,
+        shares::shares_delete,
+        shares::link_show,
+        shares::link_unlock,
+        shares::link_content_root,
+        shares::link_content_path,
+        shares::link_config,
+        shares::link_upload_small,
+        shares::link_upload_init,
+        shares::link_upload_status,
+        shares::link_upload_announce,
+        shares::link_upload_put_packed,
+        shares::link_upload_put_chunk,
+        shares::link_upload_complete,
     ),
     components(schemas(
         AnnounceChunks,
@@ -83,6 +102,7 @@ use wasm_chunker::ChunkParams;
         FileMeta,
         FolderListing,
         IndexedChunk,
+        LinkPassword,
         LoginResponse,
         LongPoll,
         NewFolder,
@@ -92,6 +112,15 @@ use wasm_chunker::ChunkParams;
         Resync,
         SearchResults,
         ServerConfig,
+        ShareCreated,
+        ShareInfo,
+        ShareKind,
+        ShareList,
+        SharePage,
+        SharePermission,
+        ShareUpdate,
+        SharedEntry,
+        NewShare,
         SmallUpload,
         TokenInfo,
         TokenList,
@@ -116,6 +145,12 @@ use wasm_chunker::ChunkParams;
         (name = "versions", description = "A file's history."),
         (name = "trash", description = "Deleted entries, until they are purged."),
         (name = "search", description = "Finding entries by name."),
+        (name = "shares", description = "Sharing files and folders: public links (with an \
+            optional password and expiry, or as file requests that only receive uploads) and \
+            shares with other users."),
+        (name = "links", description = "What a public link's holder can do, with the link's \
+            token as the credential: see what it shares, enter its password, download, and \
+            upload into a file request. No bearer token or session is needed."),
         (name = "sync", description = "The change journal, for sync clients: pages of changes, \
             a long-poll, and a live event stream."),
         (name = "uploads", description = "The resumable, deduplicating upload protocol: init, \

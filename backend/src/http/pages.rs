@@ -13,8 +13,8 @@ use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use frontend::api::types::{
-    ErrorBody, FileMeta, FolderListing, SearchResults, TokenInfo, TrashEntry, TrashListing,
-    UserInfo, VersionMeta,
+    ErrorBody, FileMeta, FolderListing, SearchResults, ShareList, SharePage, TokenInfo, TrashEntry,
+    TrashListing, UserInfo, VersionMeta,
 };
 use frontend::ssr::{PageData, PageDataHandle};
 use serde::Deserialize;
@@ -232,6 +232,35 @@ impl PageData for CorePageData {
             })
             .collect();
         Ok((user_info(&user), tokens))
+    }
+
+    async fn share_page(
+        &self,
+        cookie_header: Option<String>,
+        token: String,
+        path: String,
+    ) -> Result<SharePage, ErrorBody> {
+        let grant = cookie_header
+            .as_deref()
+            .and_then(super::shares::grant_from_cookie_header);
+        super::shares::share_page(&self.core, grant.as_deref(), &token, &path)
+            .await
+            .map_err(|e| error_body(&e))
+    }
+
+    async fn shares(&self, cookie_header: Option<String>) -> Result<ShareList, ErrorBody> {
+        let Some(user) = self.user(cookie_header).await else {
+            return Err(error_body(&Error::Unauthenticated));
+        };
+        let (made, received) = self
+            .core
+            .shares(&user, None)
+            .await
+            .map_err(|e| error_body(&e))?;
+        Ok(ShareList {
+            made: made.iter().map(super::shares::share_info).collect(),
+            received: received.iter().map(super::shares::share_info).collect(),
+        })
     }
 }
 

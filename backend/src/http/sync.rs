@@ -54,6 +54,16 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
                 .id(resync.cursor)
                 .data(data))
         }
+        StreamItem::Shared(change) => {
+            let data = match change {
+                Some(change) => serde_json::to_string(&delta_entry(change)?)
+                    .map_err(|e| Error::Internal(format!("cannot encode a change: {e}")))?,
+                None => "{}".to_string(),
+            };
+            // Not in the user's journal: no id, so `Last-Event-ID` stays on their own
+            // changes.
+            Ok(Event::default().event("shared").data(data))
+        }
     }
 }
 
@@ -68,7 +78,11 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
         change as JSON (a `DeltaEntry`). It starts after `Last-Event-ID` or, without it, \
         after `cursor`, or else at the newest change. A client whose cursor is unknown, or \
         more than 1000 changes behind, gets `event: resync` (data: `Resync`, id: the cursor \
-        the stream goes on from): list again with `/sync/delta` from the beginning. An idle \
+        the stream goes on from): list again with `/sync/delta` from the beginning. Changes \
+        inside what other users share with this one come as `event: shared` (data: a \
+        `DeltaEntry` with the paths under `/Shared with me`, or `{}` when a share was made \
+        or removed), without an id: they are not in this user's journal, so after a \
+        reconnection list the shared folders again. An idle \
         stream sends a comment line every 15 s. Browsers' `EventSource` resumes by itself \
         with `Last-Event-ID`.",
     params(

@@ -11,6 +11,8 @@ mod openapi;
 mod organise;
 mod process;
 mod restart;
+mod shares;
 mod support;
 mod sync;
 mod upload_flow;
+mod user_shares;

@@ -46,22 +46,63 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/files/upload/{upload_id}/chunks"),
     ("PUT", "/api/v1/files/upload/{upload_id}/chunks/{index}"),
     ("POST", "/api/v1/files/upload/{upload_id}/complete"),
+    ("POST", "/api/v1/shares"),
+    ("GET", "/api/v1/shares"),
+    ("PATCH", "/api/v1/shares/{share_id}"),
+    ("DELETE", "/api/v1/shares/{share_id}"),
+    ("GET", "/api/v1/s/{token}"),
+    ("POST", "/api/v1/s/{token}/unlock"),
+    ("GET", "/api/v1/s/{token}/content"),
+    ("GET", "/api/v1/s/{token}/content/{path}"),
+    ("GET", "/api/v1/s/{token}/config"),
+    ("POST", "/api/v1/s/{token}/files"),
+    ("POST", "/api/v1/s/{token}/files/upload/init"),
+    ("GET", "/api/v1/s/{token}/files/upload/{upload_id}"),
+    ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
+    ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
+    (
+        "PUT",
+        "/api/v1/s/{token}/files/upload/{upload_id}/chunks/{index}",
+    ),
+    (
+        "POST",
+        "/api/v1/s/{token}/files/upload/{upload_id}/complete",
+    ),
 ];
 
 /// Operations that refuse no request, so have no client error to document.
 const NO_CLIENT_ERRORS: &[(&str, &str)] = &[
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/config"),
+    ("GET", "/api/v1/s/{token}/config"),
     ("POST", "/api/v1/auth/logout"),
 ];
 
-/// Operations that take no credentials.
+/// Operations that take no credentials (a link's token, in its path, is its own).
 const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/config"),
     ("POST", "/api/v1/auth/signup"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/s/{token}"),
+    ("POST", "/api/v1/s/{token}/unlock"),
+    ("GET", "/api/v1/s/{token}/content"),
+    ("GET", "/api/v1/s/{token}/content/{path}"),
+    ("GET", "/api/v1/s/{token}/config"),
+    ("POST", "/api/v1/s/{token}/files"),
+    ("POST", "/api/v1/s/{token}/files/upload/init"),
+    ("GET", "/api/v1/s/{token}/files/upload/{upload_id}"),
+    ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
+    ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
+    (
+        "PUT",
+        "/api/v1/s/{token}/files/upload/{upload_id}/chunks/{index}",
+    ),
+    (
+        "POST",
+        "/api/v1/s/{token}/files/upload/{upload_id}/complete",
+    ),
 ];
 
 const METHODS: &[&str] = &[
@@ -230,6 +271,9 @@ async fn listed_routes_are_served() {
             .replace("{file_id}", "f0")
             .replace("{token_id}", "t0")
             .replace("{upload_id}", "u0")
+            .replace("{share_id}", "s0")
+            .replace("{token}", "k0")
+            .replace("{path}", "p0")
             .replace("{rev}", "1")
             .replace("{index}", "0");
         let method = Method::from_bytes(method.as_bytes()).unwrap();

@@ -17,10 +17,10 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 /// One server-sent event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct SseEvent {
-    id: Option<String>,
-    event: String,
-    data: String,
+pub(crate) struct SseEvent {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: String,
 }
 
 impl SseEvent {
@@ -31,7 +31,7 @@ impl SseEvent {
 }
 
 /// An open event stream, read from the response body's bytes.
-struct SseStream {
+pub(crate) struct SseStream {
     body: BoxStream<'static, reqwest::Result<Bytes>>,
     buffer: String,
 }
@@ -39,7 +39,7 @@ struct SseStream {
 impl SseStream {
     /// Opens `/api/v1/notifications/stream` with `query` (e.g. `?cursor=c5`) and, if
     /// given, a `Last-Event-ID`.
-    async fn open(client: &Client, query: &str, last_event_id: Option<&str>) -> SseStream {
+    pub async fn open(client: &Client, query: &str, last_event_id: Option<&str>) -> SseStream {
         let mut request =
             client.request(Method::GET, &format!("/api/v1/notifications/stream{query}"));
         if let Some(id) = last_event_id {
@@ -62,7 +62,7 @@ impl SseStream {
     }
 
     /// The next event (comment-only blocks, the heartbeats, are skipped).
-    async fn next(&mut self) -> SseEvent {
+    pub async fn next(&mut self) -> SseEvent {
         tokio::time::timeout(PATIENCE, self.next_event())
             .await
             .expect("an event arrives")
@@ -110,7 +110,7 @@ impl SseStream {
     }
 
     /// Asserts that no event arrives within `wait`.
-    async fn assert_quiet(&mut self, wait: Duration) {
+    pub async fn assert_quiet(&mut self, wait: Duration) {
         if let Ok(event) = tokio::time::timeout(wait, self.next_event()).await {
             panic!("unexpected event {event:?}");
         }

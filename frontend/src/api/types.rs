@@ -512,3 +512,88 @@ pub struct ShareList {
     /// The shares other users made with this user, newest first.
     pub received: Vec<ShareInfo>,
 }
+
+/// `PATCH /api/v1/shares/{id}`: what to change; fields left out stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShareUpdate {
+    /// A new permission (links: viewer or upload_only; user shares: viewer or editor).
+    #[serde(default)]
+    pub permission: Option<SharePermission>,
+    /// A new password for a link.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Removes the link's password.
+    #[serde(default)]
+    pub remove_password: bool,
+    /// A new expiry, Unix milliseconds.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// Removes the expiry: the share works until it is revoked.
+    #[serde(default)]
+    pub remove_expiry: bool,
+}
+
+/// `GET /api/v1/shares?file_id=`: only the shares of one entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareListQuery {
+    /// Only the shares made of this file or folder.
+    #[serde(default)]
+    pub file_id: Option<String>,
+}
+
+/// One entry as a link shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SharedEntry {
+    /// Its name.
+    pub name: String,
+    /// Its path relative to the shared folder, such as `/photos/a.jpg` (`/` is the
+    /// shared entry itself).
+    pub path: String,
+    /// Whether it is a folder.
+    pub is_folder: bool,
+    /// Size in bytes (0 for folders).
+    pub size: u64,
+    /// Last modification, Unix milliseconds.
+    pub modified_at: i64,
+    /// Whether the browser can show it as an image.
+    pub is_image: bool,
+}
+
+/// `GET /api/v1/s/{token}`: what a link shows at a path inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SharePage {
+    /// The link's token.
+    pub token: String,
+    /// Whether the visitor must enter the password first; then nothing else is shown.
+    pub needs_password: bool,
+    /// What the link allows.
+    pub permission: SharePermission,
+    /// The shared entry's name.
+    pub name: String,
+    /// Who shared it.
+    pub owner: String,
+    /// When the link stops working, Unix milliseconds.
+    pub expires_at: Option<i64>,
+    /// The path shown, relative to the shared entry (`/` for the entry itself).
+    pub path: String,
+    /// Whether the path shown is a folder (then `entries` lists it) or a file.
+    pub is_folder: bool,
+    /// The file shown, when it is one.
+    pub file: Option<SharedEntry>,
+    /// The folder's entries; always empty for a file request.
+    pub entries: Vec<SharedEntry>,
+    /// For a file request: the largest file the form without JavaScript takes, in
+    /// bytes (the page's uploader has no limit).
+    pub max_form_upload_bytes: u64,
+}
+
+/// `POST /api/v1/s/{token}/unlock`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LinkPassword {
+    /// The link's password.
+    pub password: String,
+}

@@ -29,6 +29,8 @@ pub enum Dialog {
     Rename(FileMeta),
     /// A destination folder for entries.
     Pick(Transfer, Vec<FileMeta>),
+    /// The shares of one entry (`super::share_dialog`).
+    Share(FileMeta),
 }
 
 /// A message over the listing: what an action did (with an undo for deletions), or

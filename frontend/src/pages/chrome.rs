@@ -16,6 +16,8 @@ pub enum Section {
     Trash,
     /// The account page.
     Account,
+    /// The shares made and received.
+    Shared,
     /// Search results.
     Search,
 }
@@ -29,8 +31,15 @@ pub fn TopBar(
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let link = move |href: &'static str, label: &'static str, which: Section| {
+        let testid = format!("{}-link", label.to_lowercase());
         view! {
-            <a href=href aria-current=if section == which { Some("page") } else { None }>{label}</a>
+            <a
+                href=href
+                data-testid=testid
+                aria-current=if section == which { Some("page") } else { None }
+            >
+                {label}
+            </a>
         }
     };
     view! {
@@ -39,6 +48,7 @@ pub fn TopBar(
             <SearchBox value=query />
             <nav class="mainnav" aria-label="Main">
                 {link("/files", "Files", Section::Files)}
+                {link("/shared", "Shared", Section::Shared)}
                 {link("/trash", "Trash", Section::Trash)}
                 {link("/account", "Account", Section::Account)}
             </nav>

@@ -8,6 +8,7 @@ use super::actions::{
     create_folder, describe, join, move_entry, parent_of, transfer, within, Browser, Dialog,
     Notice, Transfer,
 };
+use super::share_dialog::ShareDialog;
 use crate::api::types::{FileMeta, FolderListing};
 use crate::format::percent_encode;
 use leptos::prelude::*;
@@ -123,6 +124,15 @@ pub fn BrowserDialogs(browser: Browser) -> impl IntoView {
             Dialog::NewFolder => view! { <NewFolderDialog browser /> }.into_any(),
             Dialog::Rename(entry) => view! { <RenameDialog browser entry /> }.into_any(),
             Dialog::Pick(kind, items) => view! { <PickDialog browser kind items /> }.into_any(),
+            Dialog::Share(entry) => view! {
+                <ShareDialog
+                    file_id=entry.id
+                    name=entry.name
+                    is_folder=entry.is_folder
+                    on_close=Callback::new(move |()| browser.dialog.set(None))
+                />
+            }
+            .into_any(),
         })
     }
 }

@@ -707,8 +707,13 @@ fn MenuItems(entry: FileMeta, browser: Browser, close: Callback<()>) -> impl Int
     } else {
         "Details and versions"
     };
-    let (rename, move_to, copy_to, remove) =
-        (entry.clone(), entry.clone(), entry.clone(), entry.clone());
+    let (rename, move_to, copy_to, share, remove) = (
+        entry.clone(),
+        entry.clone(),
+        entry.clone(),
+        entry.clone(),
+        entry.clone(),
+    );
     view! {
         <div class="menu-backdrop" on:click=move |_| close.run(())></div>
         <div class="menu" role="menu" data-testid="row-menu" node_ref=menu on:keydown=on_key>
@@ -735,6 +740,14 @@ fn MenuItems(entry: FileMeta, browser: Browser, close: Callback<()>) -> impl Int
                 on:click=move |_| browser.open(Dialog::Pick(Transfer::Copy, vec![copy_to.clone()]))
             >
                 "Copy to…"
+            </button>
+            <button
+                type="button"
+                role="menuitem"
+                data-testid="share-button"
+                on:click=move |_| browser.open(Dialog::Share(share.clone()))
+            >
+                "Share…"
             </button>
             <a role="menuitem" href=details>{details_label}</a>
             <button

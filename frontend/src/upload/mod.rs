@@ -249,6 +249,9 @@ impl Rate {
 }
 
 struct Upload {
+    /// Where the upload API is: `/api/v1`, or a file-request link's
+    /// `/api/v1/s/{token}`.
+    api: String,
     file: File,
     path: String,
     key: String,
@@ -315,7 +318,8 @@ async fn request<T: serde::de::DeserializeOwned>(
 impl Upload {
     fn upload_url(&self, rest: &str) -> String {
         format!(
-            "/api/v1/files/upload/{}{rest}",
+            "{}/files/upload/{}{rest}",
+            self.api,
             percent_encode(self.session.as_deref().unwrap_or_default())
         )
     }
@@ -343,7 +347,7 @@ impl Upload {
     /// Checks the session an earlier attempt saved: continues it if the server
     /// still has it for this file, else starts afresh.
     async fn check_saved(&mut self, upload_id: String) -> Result<(), Failure> {
-        let url = format!("/api/v1/files/upload/{}", percent_encode(&upload_id));
+        let url = format!("{}/files/upload/{}", self.api, percent_encode(&upload_id));
         match request::<UploadStatus>(&self.control, &self.progress, "GET", url, None).await {
             Ok(status) if status.size == self.file.size() as u64 && status.path == self.path => {
                 self.session = Some(upload_id);
@@ -409,7 +413,7 @@ impl Upload {
                 &self.control,
                 &self.progress,
                 "POST",
-                "/api/v1/files/upload/init".into(),
+                format!("{}/files/upload/init", self.api),
                 Some(body),
             )
             .await?;
@@ -794,9 +798,9 @@ fn spawn_forget(key: String) {
 }
 
 /// Where this browser keeps an unfinished upload of `file` to `path`.
-fn resume_key(file: &File, path: &str) -> String {
+fn resume_key(api: &str, file: &File, path: &str) -> String {
     format!(
-        "{path}\u{0}{}\u{0}{}",
+        "{api}{path}\u{0}{}\u{0}{}",
         file.size() as u64,
         file.last_modified() as u64
     )
@@ -814,8 +818,22 @@ pub async fn upload_file(
     base: Option<(String, u64)>,
     progress: ArcRwSignal<UploadProgress>,
 ) -> Result<UploadCommitted, UploadError> {
+    upload_file_via("/api/v1", id, file, path, base, progress).await
+}
+
+/// [`upload_file`] through the API at `api`: `/api/v1` for the signed-in user, or
+/// `/api/v1/s/{token}` for a file-request link, whose token is the credential and
+/// whose paths are relative to the shared folder.
+pub async fn upload_file_via(
+    api: &str,
+    id: u64,
+    file: File,
+    path: String,
+    base: Option<(String, u64)>,
+    progress: ArcRwSignal<UploadProgress>,
+) -> Result<UploadCommitted, UploadError> {
     let control = control::register(id);
-    let result = upload_with(&control, file, path, base, progress.clone()).await;
+    let result = upload_with(&control, api, file, path, base, progress.clone()).await;
     control::forget(id);
     match result {
         Ok(committed) => {
@@ -841,12 +859,13 @@ pub async fn upload_file(
 
 async fn upload_with(
     control: &Rc<Control>,
+    api: &str,
     file: File,
     path: String,
     base: Option<(String, u64)>,
     progress: ArcRwSignal<UploadProgress>,
 ) -> Result<UploadCommitted, Failure> {
-    let key = resume_key(&file, &path);
+    let key = resume_key(api, &file, &path);
     let remembered = file.size() as u64 >= REMEMBER_FROM_BYTES;
     let saved = if remembered {
         JsFuture::from(saved_upload(&key))
@@ -871,6 +890,7 @@ async fn upload_with(
         }
     };
     let mut upload = Upload {
+        api: api.to_string(),
         file,
         path,
         key: key.clone(),

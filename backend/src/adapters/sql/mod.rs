@@ -3,14 +3,16 @@
 //! Both databases run the same queries and the same migrations. Every method is one
 //! transaction (or one statement) and is scoped to one namespace (`owner_id`).
 
+mod access;
 mod entities;
 mod gc;
+mod shares;
 mod tree;
 
 use crate::domain::{
     conflict_copy_name, utc_date, Change, ChangeAction, Commit, CommitOutcome, ConflictPolicy,
-    FileEntry, FileId, RelPath, TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId,
-    VersionChunk, VersionInfo,
+    FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord, ShareToken, TrashedEntry,
+    UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk, VersionInfo,
 };
 use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind};
 use async_trait::async_trait;
@@ -662,6 +664,26 @@ impl MetadataStore for SqlMetadataStore {
         Self::path_of(&self.db, owner, id.as_str()).await
     }
 
+    async fn entry_owner(&self, id: &FileId) -> Result<Option<UserId>, StoreError> {
+        access::entry_owner(&self.db, id).await
+    }
+
+    async fn upload_owner(&self, id: &UploadId) -> Result<Option<UserId>, StoreError> {
+        access::upload_owner(&self.db, id).await
+    }
+
+    async fn received_grants(
+        &self,
+        recipient: &UserId,
+        now: i64,
+    ) -> Result<Vec<crate::domain::Grant>, StoreError> {
+        access::received_grants(&self.db, recipient, now).await
+    }
+
+    async fn share_recipients(&self, owner: &UserId) -> Result<Vec<UserId>, StoreError> {
+        access::share_recipients(&self.db, owner).await
+    }
+
     async fn list_children(
         &self,
         owner: &UserId,
@@ -1171,6 +1193,56 @@ impl MetadataStore for SqlMetadataStore {
 
     async fn forget_chunk(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError> {
         gc::forget_chunk(&self.db, id, now).await
+    }
+
+    async fn insert_share(&self, share: &Share) -> Result<(), StoreError> {
+        self.insert_share_row(share).await
+    }
+
+    async fn share_by_id(&self, id: &str) -> Result<Option<ShareRecord>, StoreError> {
+        self.share_record(id).await
+    }
+
+    async fn share_by_token(
+        &self,
+        token: &ShareToken,
+    ) -> Result<Option<(Share, User)>, StoreError> {
+        self.link_by_token(token).await
+    }
+
+    async fn shares_made(
+        &self,
+        owner: &UserId,
+        file: Option<&FileId>,
+    ) -> Result<Vec<ShareRecord>, StoreError> {
+        self.shares_of_owner(owner, file).await
+    }
+
+    async fn shares_received(&self, recipient: &UserId) -> Result<Vec<ShareRecord>, StoreError> {
+        self.shares_of_recipient(recipient).await
+    }
+
+    async fn update_share(
+        &self,
+        id: &str,
+        permission: SharePermission,
+        password_hash: Option<String>,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.update_share_row(id, permission, password_hash, expires_at)
+            .await
+    }
+
+    async fn delete_share(&self, id: &str) -> Result<bool, StoreError> {
+        self.delete_share_row(id).await
+    }
+
+    async fn count_share_download(&self, id: &str) -> Result<(), StoreError> {
+        self.count_download(id).await
+    }
+
+    async fn user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError> {
+        self.user_row(id).await
     }
 }
 
