@@ -113,6 +113,7 @@ export class ShareDialog {
 
   /** Opens the dialog of the entry named `name` in the listing shown. */
   static async open(page: Page, name: string): Promise<ShareDialog> {
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
     await page
       .locator(`[data-testid="entry"][data-name="${name}"]`)
       .getByTestId('share-button')

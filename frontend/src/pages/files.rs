@@ -6,7 +6,7 @@
 
 use super::activity::{Activity, ActivityFeed};
 use super::search::SearchBox;
-use super::share_dialog::ShareButton;
+use super::share_dialog::{ShareButton, ShareDialogHost};
 use crate::api::types::{ErrorBody, FileMeta, FolderListing};
 use crate::format::{date_time, folder_url, human_size, percent_encode};
 use leptos::prelude::*;
@@ -88,6 +88,8 @@ pub fn FilesPage() -> impl IntoView {
     let uploads = RwSignal::new(Vec::<UploadRow>::new());
     let refresh = Callback::new(move |()| listing.refetch());
     let activity = Activity::new();
+    // Sharing (pages::share_dialog): the dialog outlives listing refreshes.
+    super::share_dialog::provide_share_target();
     // Changes made elsewhere (another tab, device or person) show up live.
     #[cfg(feature = "hydrate")]
     crate::live::follow_changes(refresh, activity);
@@ -107,6 +109,7 @@ pub fn FilesPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <ShareDialogHost />
     }
 }
 

@@ -10,33 +10,54 @@ use crate::api::types::{
 };
 use leptos::prelude::*;
 
-/// A "Share" button for one entry; a click opens the dialog.
+/// The entry whose share dialog is open, if any. Kept by the page rather than by the
+/// entry's row, so that the dialog stays open while the listing refreshes (after a
+/// change made elsewhere, say).
+#[derive(Clone, Copy)]
+pub struct ShareTarget(RwSignal<Option<(String, String, bool)>>);
+
+/// Gives the page a place for the share dialog; call once, in the page's component.
+pub fn provide_share_target() {
+    provide_context(ShareTarget(RwSignal::new(None)));
+}
+
+/// The share dialog of the entry whose "Share" button was pressed; put it outside the
+/// part of the page that re-renders.
+#[component]
+pub fn ShareDialogHost() -> impl IntoView {
+    let target = use_context::<ShareTarget>();
+    move || {
+        let target = target?;
+        let (file_id, name, is_folder) = target.0.get()?;
+        Some(view! {
+            <ShareDialog
+                file_id
+                name
+                is_folder
+                on_close=Callback::new(move |()| target.0.set(None))
+            />
+        })
+    }
+}
+
+/// A "Share" button for one entry; a click opens the page's share dialog for it.
 #[component]
 pub fn ShareButton(file_id: String, name: String, is_folder: bool) -> impl IntoView {
-    let open = RwSignal::new(false);
+    let target = use_context::<ShareTarget>();
     view! {
         <button
             type="button"
             class="link"
             data-testid="share-button"
             aria-haspopup="dialog"
-            on:click=move |_| open.set(true)
+            on:click=move |_| {
+                if let Some(target) = target {
+                    target.0.set(Some((file_id.clone(), name.clone(), is_folder)));
+                }
+            }
         >
             "Share"
         </button>
-        {move || {
-            open.get()
-                .then(|| {
-                    view! {
-                        <ShareDialog
-                            file_id=file_id.clone()
-                            name=name.clone()
-                            is_folder
-                            on_close=Callback::new(move |()| open.set(false))
-                        />
-                    }
-                })
-        }}
     }
 }
 
