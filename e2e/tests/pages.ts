@@ -425,6 +425,7 @@ export class ShareDialog {
 
   /** Opens the dialog of the entry named `name` in the listing shown. */
   static async open(page: Page, name: string): Promise<ShareDialog> {
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
     const menu = await new FilesPage(page).openMenu(name);
     await menu.getByTestId('share-button').click();
     const dialog = new ShareDialog(page);

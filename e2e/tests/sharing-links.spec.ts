@@ -39,10 +39,16 @@ async function putFile(page: Page, path: string, bytes: Buffer) {
   expect(response.status()).toBe(201);
 }
 
+/** Shows the browser's errors in the test output. */
+function reportErrors(page: Page) {
+  page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+}
+
 test('a password-protected folder link, opened with and without JavaScript, then revoked', async ({
   page,
   browser,
 }, testInfo) => {
+  reportErrors(page);
   const photo = randomBytes(3 * MIB + 123);
   const photoHash = createHash('sha256').update(photo).digest('hex');
   await new AuthPage(page).signUp(`links-${Date.now()}`, 'correct horse battery staple');
@@ -105,6 +111,7 @@ test('an anonymous visitor sends a 100 MB file through a file request and the ow
   page,
   browser,
 }) => {
+  reportErrors(page);
   const big = join(tmpdir(), `cairn-file-request-${Date.now()}.bin`);
   await writeRandomFile(big, 100 * MIB);
   try {

@@ -214,7 +214,16 @@ fn SharedView(page: SharePage) -> impl IntoView {
             view! {
                 <div class="toolbar">
                     <LinkCrumbs token=token.clone() root_name=page.name.clone() path=page.path.clone() />
-                    <a class="button" href=zip data-testid="download-zip">"Download all as zip"</a>
+                    // `download` keeps the router from taking the click as navigation.
+                    <a
+                        class="button"
+                        href=zip
+                        download=format!("{}.zip", page.name)
+                        rel="external"
+                        data-testid="download-zip"
+                    >
+                        "Download all as zip"
+                    </a>
                 </div>
                 {if empty {
                     view! { <p class="empty">"This folder is empty."</p> }.into_any()
