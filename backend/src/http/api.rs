@@ -420,7 +420,7 @@ pub async fn files_zip(
         ))));
     }
     let items = state.core.download_many(&user, &ids).await?;
-    Ok(zip_response(&state, user, "Cairn", items))
+    Ok(zip_response(&state, "Cairn", items))
 }
 
 /// Streams a folder as a ZIP archive, one chunk at a time: a task writes the
