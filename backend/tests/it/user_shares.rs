@@ -34,6 +34,13 @@ async fn file_id(client: &Client, path: &str, bytes: &[u8]) -> String {
     committed.file.id
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap()
+}
+
 async fn share(owner: &Client, file_id: &str, username: &str, permission: &str) -> String {
     let created: ShareCreated = owner
         .json(
@@ -105,6 +112,20 @@ async fn viewers_read_editors_change_and_nobody_else_reaches_anything() {
     let viewer = server.user("carol").await;
     let revoked = server.user("eve").await;
     let stranger = server.user("dave").await;
+    let expired = server.user("frank").await;
+    // Frank's share ends a second from now; the checks below start after that.
+    let expires_at = now_ms() + 1000;
+    let created = call(
+        &alice,
+        Method::POST,
+        "/api/v1/shares",
+        Some(
+            json!({"file_id": tree.team, "kind": "user", "permission": "editor",
+                    "username": "frank", "expires_at": expires_at}),
+        ),
+    )
+    .await;
+    assert_eq!(created, StatusCode::CREATED);
     share(&alice, &tree.team, "bob", "editor").await;
     share(&alice, &tree.team, "carol", "viewer").await;
     let eve_share = share(&alice, &tree.team, "eve", "editor").await;
@@ -118,6 +139,16 @@ async fn viewers_read_editors_change_and_nobody_else_reaches_anything() {
         .await,
         StatusCode::NO_CONTENT
     );
+
+    // Wait until frank's share has expired (the time the test set), then check it
+    // like a revoked one.
+    let wait = expires_at + 50 - now_ms();
+    if wait > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+    }
+    assert!(!names(&expired, "/")
+        .await
+        .contains(&"Shared with me".to_string()));
 
     // The shared folder shows in the recipients' trees, and only theirs.
     assert!(names(&editor, "/")
@@ -179,6 +210,7 @@ async fn viewers_read_editors_change_and_nobody_else_reaches_anything() {
             ("editor", &editor, StatusCode::OK),
             ("viewer", &viewer, StatusCode::OK),
             ("revoked", &revoked, StatusCode::NOT_FOUND),
+            ("expired", &expired, StatusCode::NOT_FOUND),
             ("stranger", &stranger, StatusCode::NOT_FOUND),
         ] {
             let got = call(client, method.clone(), &path, None).await;
@@ -190,6 +222,7 @@ async fn viewers_read_editors_change_and_nobody_else_reaches_anything() {
         ("editor", &editor, StatusCode::CREATED),
         ("viewer", &viewer, StatusCode::FORBIDDEN),
         ("revoked", &revoked, StatusCode::NOT_FOUND),
+        ("expired", &expired, StatusCode::NOT_FOUND),
         ("stranger", &stranger, StatusCode::NOT_FOUND),
     ] {
         let upload = small_file(
@@ -223,6 +256,7 @@ async fn viewers_read_editors_change_and_nobody_else_reaches_anything() {
         ("editor", &editor, StatusCode::OK),
         ("viewer", &viewer, StatusCode::FORBIDDEN),
         ("revoked", &revoked, StatusCode::NOT_FOUND),
+        ("expired", &expired, StatusCode::NOT_FOUND),
         ("stranger", &stranger, StatusCode::NOT_FOUND),
     ] {
         let target = file_id(&alice, &format!("/Team/for-{who}.txt"), b"v1").await;
@@ -302,7 +336,7 @@ async fn viewers_read_editors_change_and_nobody_else_reaches_anything() {
         assert_eq!(out, StatusCode::BAD_REQUEST, "{method} out of the share");
     }
     // Nothing outside the shared folder can be reached, by id or by path.
-    for client in [&editor, &viewer, &revoked, &stranger] {
+    for client in [&editor, &viewer, &revoked, &expired, &stranger] {
         for path in [
             format!("/api/v1/files/{}", tree.secret),
             format!("/api/v1/files/{}/content", tree.secret),
