@@ -741,6 +741,23 @@ pub struct PackedQuery {
     pub(super) indexes: String,
 }
 
+impl PackedQuery {
+    /// The chunk indexes the body carries, in order.
+    pub(super) fn indexes(&self) -> Result<Vec<u64>, Error> {
+        self.indexes
+            .split(',')
+            .map(|part| {
+                part.trim().parse::<u64>().map_err(|_| {
+                    Error::BadRequest(format!(
+                        "indexes={:?} must be comma-separated chunk indexes such as 3,4,7",
+                        self.indexes
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
 /// `PUT /files/upload/{upload_id}/chunks?indexes=3,4,7`: several chunks in one body.
 #[utoipa::path(
     put,
@@ -773,18 +790,7 @@ pub async fn upload_put_packed(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
-    let indexes = query
-        .indexes
-        .split(',')
-        .map(|part| {
-            part.trim().parse::<u64>().map_err(|_| {
-                Error::BadRequest(format!(
-                    "indexes={:?} must be comma-separated chunk indexes such as 3,4,7",
-                    query.indexes
-                ))
-            })
-        })
-        .collect::<Result<Vec<u64>, Error>>()?;
+    let indexes = query.indexes()?;
     let stored = state
         .core
         .upload_put_chunks(

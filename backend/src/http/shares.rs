@@ -748,18 +748,7 @@ pub async fn link_upload_put_packed(
     body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
     let access = open_link(&state, &headers, &token).await?;
-    let indexes = query
-        .indexes
-        .split(',')
-        .map(|part| {
-            part.trim().parse::<u64>().map_err(|_| {
-                Error::BadRequest(format!(
-                    "indexes={:?} must be comma-separated chunk indexes such as 3,4,7",
-                    query.indexes
-                ))
-            })
-        })
-        .collect::<Result<Vec<u64>, Error>>()?;
+    let indexes = query.indexes()?;
     let stored = state
         .core
         .link_upload_put_chunks(
