@@ -34,6 +34,42 @@ pub(super) fn parse_chunk_id(index: u64, hash: &str) -> Result<ChunkId, Error> {
     })
 }
 
+/// The chunks an upload's `init` announces, as (id, size) in file order.
+pub(super) fn init_chunks(request: &UploadInit) -> Result<Vec<(ChunkId, u64)>, Error> {
+    request
+        .chunks
+        .iter()
+        .enumerate()
+        .map(|(index, chunk)| Ok((parse_chunk_id(index as u64, &chunk.hash)?, chunk.size)))
+        .collect()
+}
+
+/// The chunks a later announcement adds, as (index, id, size).
+pub(super) fn announced_chunks(
+    request: &AnnounceChunks,
+) -> Result<Vec<(u64, ChunkId, u64)>, Error> {
+    request
+        .chunks
+        .iter()
+        .map(|chunk| {
+            Ok((
+                chunk.index,
+                parse_chunk_id(chunk.index, &chunk.hash)?,
+                chunk.size,
+            ))
+        })
+        .collect()
+}
+
+/// A chunk index from a request path.
+pub(super) fn chunk_index(index: &str) -> Result<u64, Error> {
+    index.parse().map_err(|_| {
+        Error::BadRequest(format!(
+            "chunk index {index:?} is not a non-negative integer"
+        ))
+    })
+}
+
 /// The `Set-Cookie` value that starts a browser session.
 pub fn session_cookie(secret: &str, max_age_ms: i64) -> String {
     format!(
@@ -607,10 +643,7 @@ pub async fn upload_init(
     AuthUser(user): AuthUser,
     ApiJson(request): ApiJson<UploadInit>,
 ) -> ApiResult<Json<UploadInitResponse>> {
-    let mut chunks = Vec::with_capacity(request.chunks.len());
-    for (index, chunk) in request.chunks.iter().enumerate() {
-        chunks.push((parse_chunk_id(index as u64, &chunk.hash)?, chunk.size));
-    }
+    let chunks = init_chunks(&request)?;
     let (session, chunks_needed) = state
         .core
         .upload_init(
@@ -658,14 +691,7 @@ pub async fn upload_announce(
     Path(upload_id): Path<String>,
     ApiJson(request): ApiJson<AnnounceChunks>,
 ) -> ApiResult<Json<ChunksNeeded>> {
-    let mut chunks = Vec::with_capacity(request.chunks.len());
-    for chunk in &request.chunks {
-        chunks.push((
-            chunk.index,
-            parse_chunk_id(chunk.index, &chunk.hash)?,
-            chunk.size,
-        ));
-    }
+    let chunks = announced_chunks(&request)?;
     let chunks_needed = state
         .core
         .upload_announce(&user, &UploadId::from_string(upload_id), chunks)
@@ -703,11 +729,7 @@ pub async fn upload_put_chunk(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
-    let index: u64 = index.parse().map_err(|_| {
-        Error::BadRequest(format!(
-            "chunk index {index:?} is not a non-negative integer"
-        ))
-    })?;
+    let index = chunk_index(&index)?;
     let stored = state
         .core
         .upload_put_chunks(

@@ -9,8 +9,8 @@
 //! when it could climb out of it.
 
 use super::api::{
-    attachment, body_stream, content_length, parse_chunk_id, serve_content, zip_response,
-    PackedQuery,
+    announced_chunks, attachment, body_stream, chunk_index, content_length, init_chunks,
+    serve_content, zip_response, PackedQuery,
 };
 use super::convert::file_meta;
 use super::error::{error_body, ApiError};
@@ -652,10 +652,7 @@ pub async fn link_upload_init(
     ApiJson(request): ApiJson<UploadInit>,
 ) -> ApiResult<Json<UploadInitResponse>> {
     let access = open_link(&state, &headers, &token).await?;
-    let mut chunks = Vec::with_capacity(request.chunks.len());
-    for (index, chunk) in request.chunks.iter().enumerate() {
-        chunks.push((parse_chunk_id(index as u64, &chunk.hash)?, chunk.size));
-    }
+    let chunks = init_chunks(&request)?;
     let (session, chunks_needed) = state
         .core
         .link_upload_init(
@@ -703,14 +700,7 @@ pub async fn link_upload_announce(
     ApiJson(request): ApiJson<AnnounceChunks>,
 ) -> ApiResult<Json<ChunksNeeded>> {
     let access = open_link(&state, &headers, &token).await?;
-    let mut chunks = Vec::with_capacity(request.chunks.len());
-    for chunk in &request.chunks {
-        chunks.push((
-            chunk.index,
-            parse_chunk_id(chunk.index, &chunk.hash)?,
-            chunk.size,
-        ));
-    }
+    let chunks = announced_chunks(&request)?;
     let chunks_needed = state
         .core
         .link_upload_announce(&access, &UploadId::from_string(upload_id), chunks)
@@ -790,11 +780,7 @@ pub async fn link_upload_put_chunk(
     body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
     let access = open_link(&state, &headers, &token).await?;
-    let index: u64 = index.parse().map_err(|_| {
-        Error::BadRequest(format!(
-            "chunk index {index:?} is not a non-negative integer"
-        ))
-    })?;
+    let index = chunk_index(&index)?;
     let stored = state
         .core
         .link_upload_put_chunks(
