@@ -95,6 +95,25 @@ impl Core {
             .ok_or_else(|| Error::NotFound(format!("the owner of {}", mount.path())))
     }
 
+    /// The shared entry's path in its owner's tree (it moves when the owner moves it).
+    pub(super) async fn mount_root(&self, mount: &Mount) -> Result<RelPath, Error> {
+        Ok(self
+            .meta
+            .entry_path(&mount.grant.owner, &mount.grant.root.id)
+            .await?)
+    }
+
+    /// Acting in the owner's tree through `mount`, whose shared entry is at
+    /// `root_path` there: the owner, and how their paths show to the user.
+    async fn through(&self, mount: Mount, root_path: RelPath) -> Result<(User, View), Error> {
+        let acting = self.owner_of(&mount).await?;
+        let view = View::Shared {
+            mount: Box::new(mount),
+            root_path,
+        };
+        Ok((acting, view))
+    }
+
     fn allow(mount: &Mount, need: Need, at_root: bool) -> Result<(), Error> {
         let owner = &mount.grant.owner_name;
         match need {
@@ -155,22 +174,13 @@ impl Core {
             Located::Shared { mount, rest } => (mount.clone(), rest.to_vec()),
         };
         Self::allow(&mount, need, rest.is_empty())?;
-        let root_path = self
-            .meta
-            .entry_path(&mount.grant.owner, &mount.grant.root.id)
-            .await?;
         if !mount.grant.root.is_folder && !rest.is_empty() {
             return Err(Error::NotAFolder(mount.path().to_string()));
         }
+        let root_path = self.mount_root(&mount).await?;
         let path = below(&root_path, &rest)?;
-        Ok(PathPlace::Tree {
-            acting: self.owner_of(&mount).await?,
-            path,
-            view: View::Shared {
-                mount: Box::new(mount),
-                root_path,
-            },
-        })
+        let (acting, view) = self.through(mount, root_path).await?;
+        Ok(PathPlace::Tree { acting, path, view })
     }
 
     /// The tree a path of the user's leads to, refusing `/Shared with me` itself.
@@ -235,15 +245,9 @@ impl Core {
         loop {
             if let Some(mount) = mounts.iter().find(|m| m.grant.root.id == current.id) {
                 Self::allow(mount, need, current.id == entry.id)?;
-                let root_path = self.meta.entry_path(&owner, &mount.grant.root.id).await?;
-                let place = IdPlace {
-                    acting: self.owner_of(mount).await?,
-                    view: View::Shared {
-                        mount: Box::new(mount.clone()),
-                        root_path,
-                    },
-                };
-                return Ok((place, entry));
+                let root_path = self.mount_root(mount).await?;
+                let (acting, view) = self.through(mount.clone(), root_path).await?;
+                return Ok((IdPlace { acting, view }, entry));
             }
             let Some(parent) = current.parent.clone() else {
                 return Err(not_found());
@@ -282,13 +286,9 @@ impl Core {
             if mount.grant.owner != owner || !mount.grant.can_edit {
                 continue;
             }
-            let root_path = self.meta.entry_path(&owner, &mount.grant.root.id).await?;
+            let root_path = self.mount_root(&mount).await?;
             if recipient_path(&mount, &root_path, &path).is_some() {
-                let acting = self.owner_of(&mount).await?;
-                let view = View::Shared {
-                    mount: Box::new(mount),
-                    root_path,
-                };
+                let (acting, view) = self.through(mount, root_path).await?;
                 return Ok((acting, upload, view));
             }
         }

@@ -315,7 +315,7 @@ impl Core {
         let mut owners: Vec<OwnerFollow> = Vec::new();
         for mount in self.mounts(user).await? {
             let owner = mount.grant.owner.clone();
-            let root = self.meta.entry_path(&owner, &mount.grant.root.id).await?;
+            let root = self.mount_root(&mount).await?;
             mounts.push((mount, root));
             if owners.iter().any(|o| o.owner == owner) {
                 continue;

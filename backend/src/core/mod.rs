@@ -14,7 +14,6 @@ mod uploads;
 
 pub use uploads::{InitRequest, UploadState};
 
-pub use access::SHARED_FOLDER_ID;
 pub use accounts::ApiToken;
 pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};
