@@ -90,5 +90,5 @@ test('delete to the trash, undo, restore from the trash, delete forever and empt
   await page.reload();
   await expect(page.getByTestId('trash-empty')).toBeVisible();
   await page.goto('/files');
-  expect(await files.names()).toEqual(['keep.txt', 'restore.txt', 'undo.txt']);
+  await expect.poll(() => files.names()).toEqual(['keep.txt', 'restore.txt', 'undo.txt']);
 });

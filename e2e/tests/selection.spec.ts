@@ -43,7 +43,7 @@ test('shift- and ctrl-click select rows; the selection is deleted, moved and dow
   // Delete all three at once.
   await page.getByTestId('bulk-delete').click();
   await expect(files.notice()).toContainText('Moved 3 items to the trash');
-  expect(await files.names()).toEqual(['Target', 'a.txt', 'c.txt', 'e.txt']);
+  await expect.poll(() => files.names()).toEqual(['Target', 'a.txt', 'c.txt', 'e.txt']);
   await expect(files.selectionCount()).toBeHidden();
 
   // Checkboxes select too (keyboard-reachable), then a bulk move by dialog.
@@ -53,7 +53,7 @@ test('shift- and ctrl-click select rows; the selection is deleted, moved and dow
   await page.getByTestId('bulk-move').click();
   await files.pick(['Target']);
   await expect(files.notice()).toContainText('Moved 2 items to /Target');
-  expect(await files.names()).toEqual(['Target', 'c.txt']);
+  await expect.poll(() => files.names()).toEqual(['Target', 'c.txt']);
 
   // A selection dragged onto a folder moves together.
   await putFile(page, '/g.txt', 'g');
@@ -65,7 +65,7 @@ test('shift- and ctrl-click select rows; the selection is deleted, moved and dow
   await expect(files.selectionCount()).toHaveText('3 selected');
   await files.dragOnto('g.txt', files.entry('Target'));
   await expect(files.notice()).toContainText('Moved 3 items to /Target');
-  expect(await files.names()).toEqual(['Target']);
+  await expect.poll(() => files.names()).toEqual(['Target']);
   await page.goto('/files/Target');
-  expect(await files.names()).toEqual(['a.txt', 'c.txt', 'e.txt', 'g.txt', 'h.txt']);
+  await expect.poll(() => files.names()).toEqual(['a.txt', 'c.txt', 'e.txt', 'g.txt', 'h.txt']);
 });

@@ -18,7 +18,7 @@ test('columns sort both ways with folders first, kept in the URL', async ({ page
   await page.goto('/files');
   const files = new FilesPage(page);
   await files.waitForApp();
-  expect(await files.names()).toEqual(['Alpha', 'Beta', 'big.txt', 'medium.txt', 'small.txt']);
+  await expect.poll(() => files.names()).toEqual(['Alpha', 'Beta', 'big.txt', 'medium.txt', 'small.txt']);
 
   const expectOrder = async (url: RegExp, names: string[]) => {
     await expect(page).toHaveURL(url);
@@ -51,7 +51,7 @@ test('columns sort both ways with folders first, kept in the URL', async ({ page
     const plainFiles = new FilesPage(plain);
     await plainFiles.sortBy('size');
     await expect(plain).toHaveURL(/\?sort=size&dir=desc$/);
-    expect(await plainFiles.names()).toEqual(['Beta', 'Alpha', 'big.txt', 'medium.txt', 'small.txt']);
+    await expect.poll(() => plainFiles.names()).toEqual(['Beta', 'Alpha', 'big.txt', 'medium.txt', 'small.txt']);
   } finally {
     await noScript.close();
   }
