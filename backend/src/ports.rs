@@ -323,15 +323,14 @@ pub trait BlobStore: Send + Sync {
     async fn delete(&self, id: &ChunkId) -> Result<(), StoreError>;
 }
 
-/// "User `user`'s journal reached position `seq`": all a notification says. Listeners
-/// read the changes themselves from the journal, so a lost notification delays a
-/// change, never loses it.
+/// "User `user`'s journal grew": all a notification says. Listeners read the changes
+/// themselves from the journal, from the position they reached, so a lost
+/// notification delays a change, never loses it, and announcing one costs the
+/// committing request no query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalNotice {
     /// Whose journal grew.
     pub user: UserId,
-    /// Its newest position after the change.
-    pub seq: i64,
 }
 
 /// What a subscription to the event bus delivers.

@@ -1,7 +1,7 @@
 //! The scale-out event bus: Redis pub/sub, so every replica sharing the database
 //! hears of every commit.
 //!
-//! All notifications go over one channel, `cairn:journal`, as `<seq>:<user id>`. Each
+//! All notifications go over one channel, `cairn:journal`, as `user:<user id>`. Each
 //! process subscribes once, when it starts, and fans out to its own listeners; so the
 //! subscription does not change as streams open and close, and a replica costs Redis
 //! one connection whatever its number of clients. The price is that each replica
@@ -44,17 +44,18 @@ fn redis_error(context: &str, e: redis::RedisError) -> StoreError {
     StoreError::Backend(format!("{context}: {e}"))
 }
 
-/// The payload of a notice.
+/// The payload of a notice: `user:<id>`.
 fn encode(notice: &JournalNotice) -> String {
-    format!("{}:{}", notice.seq, notice.user)
+    format!("user:{}", notice.user)
 }
 
 /// A notice from its payload; `None` for anything else.
 fn decode(payload: &[u8]) -> Option<JournalNotice> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let (seq, user) = text.split_once(':')?;
+    let user = std::str::from_utf8(payload).ok()?.strip_prefix("user:")?;
+    if user.is_empty() {
+        return None;
+    }
     Some(JournalNotice {
-        seq: seq.parse().ok()?,
         user: UserId::from_string(user.to_string()),
     })
 }
@@ -181,10 +182,9 @@ mod tests {
     fn notices_survive_their_encoding() {
         let notice = JournalNotice {
             user: UserId::from_string("0123abcd".into()),
-            seq: 42,
         };
         assert_eq!(decode(encode(&notice).as_bytes()), Some(notice));
         assert_eq!(decode(b"hello"), None);
-        assert_eq!(decode(b"x:user"), None);
+        assert_eq!(decode(b"user:"), None);
     }
 }

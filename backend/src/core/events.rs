@@ -149,16 +149,8 @@ impl Core {
     /// appended to the journal committed; a failure here cannot undo the commit, so
     /// it is logged and listeners catch up at their next wake-up.
     pub(super) async fn announce(&self, owner: &UserId) {
-        let seq = match self.meta.latest_change(owner).await {
-            Ok(seq) => seq,
-            Err(error) => {
-                tracing::warn!(%error, user = %owner, "cannot read the journal position to announce");
-                return;
-            }
-        };
         let notice = JournalNotice {
             user: owner.clone(),
-            seq,
         };
         if let Err(error) = self.bus.publish(notice).await {
             tracing::warn!(%error, user = %owner, "cannot announce a change");
@@ -517,7 +509,6 @@ mod tests {
         let mut receiver = feed.watch(&alice);
         feed.deliver(&BusEvent::Changed(JournalNotice {
             user: alice.clone(),
-            seq: 3,
         }));
         assert!(receiver.has_changed().unwrap_or(false));
         receiver.borrow_and_update();
@@ -525,10 +516,7 @@ mod tests {
         assert!(receiver.has_changed().unwrap_or(false));
         drop(receiver);
         assert_eq!(feed.watched_users(), 1);
-        feed.deliver(&BusEvent::Changed(JournalNotice {
-            user: alice,
-            seq: 4,
-        }));
+        feed.deliver(&BusEvent::Changed(JournalNotice { user: alice }));
         assert_eq!(feed.watched_users(), 0);
     }
 }
