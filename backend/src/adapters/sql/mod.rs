@@ -525,6 +525,104 @@ async fn lock_namespace_root<C: ConnectionTrait>(
     Ok(FileId::from_string(root))
 }
 
+/// The deepest path [`lock_and_find`] looks up in one query; deeper paths take a
+/// query per level.
+const JOINED_LEVELS: usize = 16;
+
+/// What [`lock_and_find`] found along a path.
+struct Found {
+    /// The owner's root folder.
+    root: FileId,
+    /// The folder the path's entry goes in, when every folder above it exists.
+    parent: Option<FileId>,
+    /// The live entry at the path (only looked for when `parent` is known).
+    entry: Option<files::Model>,
+}
+
+/// [`lock_namespace_root`] and, in the same query, every level of `path` (a LEFT JOIN
+/// per segment): a commit to an existing folder takes one round trip before its
+/// writes instead of one per path level. `None` for paths deeper than
+/// [`JOINED_LEVELS`] or the root itself.
+async fn lock_and_find<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    path: &RelPath,
+) -> Result<Option<Found>, StoreError> {
+    use sea_orm::{FromQueryResult, IdenStatic, Iterable};
+    let segments = path.segments();
+    let levels = segments.len();
+    if levels == 0 || levels > JOINED_LEVELS {
+        return Ok(None);
+    }
+    let kind = db.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(levels + 1);
+    let mut bind = |value: sea_orm::Value| {
+        values.push(value);
+        match kind {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_string(),
+        }
+    };
+    let mut sql = String::from("SELECT u.root_id AS root_id");
+    for level in 1..levels {
+        sql += &format!(", f{level}.id AS id{level}, f{level}.is_folder AS folder{level}");
+    }
+    for column in files::Column::iter() {
+        let column = column.as_str();
+        sql += &format!(", f{levels}.\"{column}\" AS \"entry_{column}\"");
+    }
+    sql += " FROM users u";
+    for (index, segment) in segments.iter().enumerate() {
+        let level = index + 1;
+        let parent = if level == 1 {
+            "u.root_id".to_string()
+        } else {
+            format!("f{}.id", level - 1)
+        };
+        let name = bind(segment.as_str().into());
+        sql += &format!(
+            " LEFT JOIN files f{level} ON f{level}.owner_id = u.id AND f{level}.parent_id = {parent} \
+             AND f{level}.name = {name} AND f{level}.deleted_at IS NULL"
+        );
+    }
+    sql += &format!(" WHERE u.id = {}", bind(owner.as_str().into()));
+    if kind == DbBackend::Postgres {
+        sql += " FOR UPDATE OF u";
+    }
+    let row = db
+        .query_one(Statement::from_sql_and_values(kind, sql, values))
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(format!("user {owner}")))?;
+    let root = FileId::from_string(row.try_get::<String>("", "root_id").map_err(backend)?);
+    let mut parent = Some(root.clone());
+    for level in 1..levels {
+        let id: Option<String> = row.try_get("", &format!("id{level}")).map_err(backend)?;
+        let is_folder: Option<bool> = row
+            .try_get("", &format!("folder{level}"))
+            .map_err(backend)?;
+        parent = match (id, is_folder) {
+            (Some(id), Some(true)) => Some(FileId::from_string(id)),
+            _ => None,
+        };
+        if parent.is_none() {
+            break;
+        }
+    }
+    let entry_id: Option<String> = row.try_get("", "entry_id").map_err(backend)?;
+    let entry = match (&parent, entry_id) {
+        (Some(_), Some(_)) => {
+            Some(files::Model::from_query_result(&row, "entry_").map_err(backend)?)
+        }
+        _ => None,
+    };
+    Ok(Some(Found {
+        root,
+        parent,
+        entry,
+    }))
+}
+
 #[async_trait]
 impl MetadataStore for SqlMetadataStore {
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
@@ -896,9 +994,24 @@ impl MetadataStore for SqlMetadataStore {
             return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
         };
         let txn = self.db.begin().await.map_err(backend)?;
-        let root = lock_namespace_root(&txn, owner).await?;
-        let parent_id = Self::mkdirs_under(&txn, owner, root, &parent_path, commit.now).await?;
-        let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
+        let (parent_id, existing) = match lock_and_find(&txn, owner, &path).await? {
+            Some(Found {
+                parent: Some(parent),
+                entry,
+                ..
+            }) => (parent, entry),
+            found => {
+                // Folders to create, a file in the way, or a very deep path.
+                let root = match found {
+                    Some(found) => found.root,
+                    None => lock_namespace_root(&txn, owner).await?,
+                };
+                let parent_id =
+                    Self::mkdirs_under(&txn, owner, root, &parent_path, commit.now).await?;
+                let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
+                (parent_id, existing)
+            }
+        };
 
         // Decide which entry receives the new version.
         let (target, is_conflict_copy) = match existing {
