@@ -1,10 +1,55 @@
 // Benchmark worker: the browser's read ceiling (File.slice + arrayBuffer alone, the
 // same 8 MiB pieces and read-ahead as the chunking worker), WASM chunk+hash in this
 // one worker (no WebCrypto), and for diagnosis boundary search alone ('cut') and
-// WebCrypto SHA-256 alone ('webcrypto'). Replies with the elapsed milliseconds.
+// WebCrypto SHA-256 alone ('webcrypto'). The 'memory-*' modes chunk and hash bytes
+// already in this worker's memory, as the native benchmark does, best of three:
+// WASM hashing, and WebCrypto hashing as Cairn's chunking worker does it. Replies
+// with the elapsed milliseconds.
 import init, { Chunker, Cutter } from '/pkg/wasm_chunker.js';
 
 const PIECE_BYTES = 8 * 1024 * 1024;
+// WebCrypto digests requested but not finished, in pieces, as in the chunking worker.
+const PIECES_IN_FLIGHT = 3;
+
+/** `bytes` random bytes (getRandomValues fills at most 64 KiB per call). */
+function randomBuffer(bytes) {
+  const buffer = new Uint8Array(bytes);
+  for (let at = 0; at < bytes; at += 65536) crypto.getRandomValues(buffer.subarray(at, at + 65536));
+  return buffer;
+}
+
+/** Chunks and hashes `buffer` with WASM only; answers the number of chunks. */
+function memoryWasm(buffer, params) {
+  const chunker = new Chunker(params.min_size, params.avg_size, params.max_size, params.normalization);
+  let chunks = 0;
+  for (let at = 0; at < buffer.length; at += PIECE_BYTES) {
+    chunks += chunker.push(buffer.subarray(at, at + PIECE_BYTES)).length;
+  }
+  chunks += chunker.finish().length;
+  chunker.free();
+  return chunks;
+}
+
+/** Finds boundaries in WASM and hashes each chunk with WebCrypto, as Cairn does. */
+async function memoryWebCrypto(buffer, params) {
+  const cutter = new Cutter(params.min_size, params.avg_size, params.max_size, params.normalization);
+  const inFlight = [];
+  let chunks = 0;
+  const hash = (found) => {
+    chunks += found.length;
+    inFlight.push(
+      Promise.all(found.map((c) => crypto.subtle.digest('SHA-256', buffer.subarray(c.offset, c.offset + c.len)))),
+    );
+  };
+  for (let at = 0; at < buffer.length; at += PIECE_BYTES) {
+    hash(cutter.push(buffer.subarray(at, at + PIECE_BYTES)));
+    if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
+  }
+  hash(cutter.finish());
+  await Promise.all(inFlight);
+  cutter.free();
+  return chunks;
+}
 
 async function* pieces(file) {
   const read = (start) => file.slice(start, Math.min(start + PIECE_BYTES, file.size)).arrayBuffer();
@@ -18,9 +63,21 @@ async function* pieces(file) {
 }
 
 self.onmessage = async (event) => {
-  const { mode, file, params } = event.data;
+  const { mode, file, params, memoryBytes } = event.data;
   try {
     await init({ module_or_path: '/pkg/wasm_chunker_bg.wasm' });
+    if (mode === 'memory-wasm' || mode === 'memory-webcrypto') {
+      const buffer = randomBuffer(memoryBytes);
+      let best = Infinity;
+      let chunks = 0;
+      for (let run = 0; run < 3; run++) {
+        const started = performance.now();
+        chunks = mode === 'memory-wasm' ? memoryWasm(buffer, params) : await memoryWebCrypto(buffer, params);
+        best = Math.min(best, performance.now() - started);
+      }
+      self.postMessage({ ms: best, chunks });
+      return;
+    }
     const started = performance.now();
     let chunks = 0;
     if (mode === 'read') {
