@@ -96,6 +96,12 @@ impl SqlMetadataStore {
     pub async fn connect(url: &str, chunk_grace_ms: i64) -> Result<SqlMetadataStore, StoreError> {
         let mut options = ConnectOptions::new(url.to_string());
         options.sqlx_logging(false);
+        // The pool already checks every connection when it is given back (a round
+        // trip of its own, off the request's path); checking it again when it is
+        // taken would add a round trip to every query and transaction of every
+        // request. A connection that breaks while idle (the database restarted)
+        // fails one request, and the check on its return then drops it.
+        options.test_before_acquire(false);
         let sqlite = url.starts_with("sqlite:");
         if sqlite {
             // One connection serialises writers: SQLite allows one at a time anyway,
@@ -580,9 +586,14 @@ async fn lock_and_find<C: ConnectionTrait>(
             format!("f{}.id", level - 1)
         };
         let name = bind(segment.as_str().into());
+        // The child is found by a subquery rather than by the join itself: there the
+        // parent's id is a parameter, so every level is one exact index lookup even
+        // when PostgreSQL has no statistics yet (a join let it pick an index on the
+        // owner alone and filter their every file).
         sql += &format!(
-            " LEFT JOIN files f{level} ON f{level}.owner_id = u.id AND f{level}.parent_id = {parent} \
-             AND f{level}.name = {name} AND f{level}.deleted_at IS NULL"
+            " LEFT JOIN files f{level} ON f{level}.id = (SELECT c.id FROM files c \
+             WHERE c.owner_id = u.id AND c.parent_id = {parent} AND c.name = {name} \
+             AND c.deleted_at IS NULL)"
         );
     }
     sql += &format!(" WHERE u.id = {}", bind(owner.as_str().into()));
