@@ -84,6 +84,15 @@ self.onmessage = async (event) => {
       let total = 0;
       for await (const bytes of pieces(file)) total += bytes[0] + bytes.length;
       if (total === 0) throw new Error('nothing read');
+    } else if (mode === 'read-stream') {
+      const reader = file.stream().getReader();
+      let total = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value[0] + value.length;
+      }
+      if (total === 0) throw new Error('nothing read');
     } else if (mode === 'cut') {
       const cutter = new Cutter(params.min_size, params.avg_size, params.max_size, params.normalization);
       for await (const bytes of pieces(file)) chunks += cutter.push(bytes).length;
