@@ -1,7 +1,7 @@
 //! Conversions between domain types and `/api/v1` wire types.
 
-use crate::domain::{Change, Error, FileEntry, RelPath, User};
-use frontend::api::types::{DeltaEntry, FileMeta, SearchResults, UserInfo};
+use crate::domain::{Change, Error, FileEntry, RelPath, User, VersionInfo};
+use frontend::api::types::{DeltaEntry, FileMeta, SearchResults, UserInfo, VersionMeta};
 
 /// A user as the API shows it.
 pub fn user_info(user: &User) -> UserInfo {
@@ -24,6 +24,17 @@ pub fn file_meta(entry: &FileEntry, path: &RelPath) -> FileMeta {
         rev: entry.rev,
         content_hash: entry.content_hash.clone(),
         modified_at: entry.modified_at,
+    }
+}
+
+/// A version of a file as the API shows it.
+pub fn version_meta(version: VersionInfo) -> VersionMeta {
+    VersionMeta {
+        rev: version.rev,
+        size: version.size,
+        content_hash: version.content_hash,
+        created_at: version.created_at,
+        device: version.device,
     }
 }
 

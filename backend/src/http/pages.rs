@@ -3,7 +3,7 @@
 //! through `frontend::ssr::PageData`.
 
 use super::api::{clear_session_cookie, session_cookie};
-use super::convert::{file_meta, user_info};
+use super::convert::{file_meta, user_info, version_meta};
 use super::error::error_body;
 use super::extract::{presented_secret, session_from_cookie_header};
 use super::AppState;
@@ -184,13 +184,7 @@ impl PageData for CorePageData {
                 .await
                 .map_err(|e| error_body(&e))?
                 .into_iter()
-                .map(|v| VersionMeta {
-                    rev: v.rev,
-                    size: v.size,
-                    content_hash: v.content_hash,
-                    created_at: v.created_at,
-                    device: v.device,
-                })
+                .map(version_meta)
                 .collect()
         };
         Ok((file_meta(&entry, &path), versions))

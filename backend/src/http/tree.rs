@@ -2,7 +2,7 @@
 //! and the sync delta.
 
 use super::api::serve_content;
-use super::convert::{decode_cursor, delta_entry, encode_cursor, file_meta};
+use super::convert::{decode_cursor, delta_entry, encode_cursor, file_meta, version_meta};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use super::openapi::Binary;
@@ -14,7 +14,6 @@ use axum::response::Response;
 use axum::Json;
 use frontend::api::types::{
     Delta, ErrorBody, FileMeta, PathRequest, SearchResults, TrashEntry, TrashListing, VersionList,
-    VersionMeta,
 };
 use serde::Deserialize;
 
@@ -212,13 +211,7 @@ pub async fn versions_list(
         .versions(&user, &FileId::from_string(file_id))
         .await?
         .into_iter()
-        .map(|v| VersionMeta {
-            rev: v.rev,
-            size: v.size,
-            content_hash: v.content_hash,
-            created_at: v.created_at,
-            device: v.device,
-        })
+        .map(version_meta)
         .collect();
     Ok(Json(VersionList { versions }))
 }
