@@ -20,11 +20,11 @@ pub(super) async fn entry_owner(
     else {
         return Ok(None);
     };
-    let owner = UserId::from_string(entry.owner_id);
+    let owner = UserId::from_string(entry.owner_id.clone());
     // Inside a trashed folder counts as trashed.
-    Ok(SqlMetadataStore::live_by_id(db, &owner, id)
+    Ok(SqlMetadataStore::ancestors_live(db, &owner, &entry)
         .await?
-        .map(|_| owner))
+        .then_some(owner))
 }
 
 pub(super) async fn upload_owner(
