@@ -4,29 +4,11 @@
 // from an anonymous visitor; and revoking from the "Shared" page.
 import { test, expect, type Page } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthPage, FilesPage, ShareDialog, SharedLinkPage, SharedPage } from './pages';
-
-const MIB = 1024 * 1024;
-
-async function writeRandomFile(path: string, bytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  for (let written = 0; written < bytes; written += MIB) {
-    const piece = randomBytes(Math.min(MIB, bytes - written));
-    if (!out.write(piece)) {
-      await new Promise((resolve) => out.once('drain', resolve));
-    }
-  }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-}
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const piece of createReadStream(path)) hash.update(piece);
-  return hash.digest('hex');
-}
+import { MIB, sha256, writeRandomFile } from './support';
 
 /** Puts a file into the signed-in user's tree through the API, as a script would. */
 async function putFile(page: Page, path: string, bytes: Buffer) {
