@@ -275,7 +275,7 @@ fn RenameDialog(browser: Browser, entry: FileMeta) -> impl IntoView {
 }
 
 /// The folders on the way to `path`, as (name, path), from the root.
-fn crumbs(path: &str) -> Vec<(String, String)> {
+pub(super) fn crumbs(path: &str) -> Vec<(String, String)> {
     let mut crumbs = vec![("Files".to_string(), "/".to_string())];
     let mut so_far = String::new();
     for segment in path.split('/').filter(|s| !s.is_empty()) {

@@ -13,7 +13,7 @@ use super::actions::{
 };
 use super::activity::{Activity, ActivityFeed};
 use super::chrome::{or_error_page, NoticeBar, Section, TopBar};
-use super::dialogs::BrowserDialogs;
+use super::dialogs::{crumbs, BrowserDialogs};
 use super::sorting::{SortKey, SortOrder};
 use super::upload_panel::{UploadPanel, UploadRow, UploadTarget};
 use crate::api::types::{ErrorBody, FileMeta, FolderListing};
@@ -138,13 +138,7 @@ fn accepts_drop(browser: Browser, folder: &str) -> bool {
 
 #[component]
 fn Breadcrumbs(path: String, browser: Browser) -> impl IntoView {
-    let mut crumbs = vec![("Files".to_string(), "/".to_string())];
-    let mut so_far = String::new();
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        so_far.push('/');
-        so_far.push_str(segment);
-        crumbs.push((segment.to_string(), so_far.clone()));
-    }
+    let crumbs = crumbs(&path);
     let last = crumbs.len() - 1;
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
