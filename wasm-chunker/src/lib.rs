@@ -283,14 +283,25 @@ impl Cutter {
                 }
                 self.pending.reserve(self.max_size);
             }
-            let take = (self.max_size - self.pending.len()).min(data.len());
+            let held = self.pending.len();
+            let take = (self.max_size - held).min(data.len());
             self.pending.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if self.pending.len() == self.max_size {
-                let len = self.cut(&self.pending);
-                on_chunk(self.offset, &self.pending[..len]);
-                self.offset += len as u64;
+            if self.pending.len() < self.max_size {
+                // Not yet a whole window: keep it for the next piece.
+                return;
+            }
+            let len = self.cut(&self.pending);
+            on_chunk(self.offset, &self.pending[..len]);
+            self.offset += len as u64;
+            if len >= held {
+                // The chunk took everything held from earlier pieces: the rest of
+                // the window is still in `data`, so go on from there without
+                // copying (and without moving the window's tail to its front).
+                self.pending.clear();
+                data = &data[len - held..];
+            } else {
                 self.pending.drain(..len);
+                data = &data[take..];
             }
         }
     }
