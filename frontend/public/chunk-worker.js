@@ -3,10 +3,13 @@
 // reports the chunks (offset, len, hash) to the page in file order, then the file's
 // content hash (SHA-256 of the concatenated chunk digests). It never touches the DOM.
 //
-// Hashing runs on WebCrypto when the page is a secure context (its digests are
-// computed off this thread, so boundary search and hashing overlap); elsewhere the
-// WASM SHA-256 does it. Both give the same digests (checked by the WASM tests).
+// Hashing runs on WebCrypto when the page is a secure context; elsewhere the WASM
+// SHA-256 does it. Both give the same digests (checked by the WASM tests). Chromium
+// computes WebCrypto digests on the calling thread, so for a file of a few pieces or
+// more, on a device with more than one core, a hashing worker of its own
+// (`hash-worker.js`) hashes while this one reads and finds boundaries.
 import init, { Chunker, Cutter } from '/pkg/wasm_chunker.js';
+import { LocalHasher } from '/piece-hashing.js';
 
 const ready = init({ module_or_path: '/pkg/wasm_chunker_bg.wasm' });
 const PIECE_BYTES = 8 * 1024 * 1024;
@@ -43,50 +46,68 @@ async function chunkWithWasm(file, params, report) {
 }
 
 /**
- * The pieces read so far that still hold bytes of unhashed chunks; gives a chunk's
- * bytes as a view into its piece, copying only a chunk that straddles pieces.
+ * Hashes chunks on a hashing worker of its own, so that hashing and boundary search
+ * run on two threads; the same interface as `LocalHasher`. Pieces are handed over
+ * (transferred): the caller must be done with them.
  */
-class PieceWindow {
+class RemoteHasher {
   constructor() {
-    this.pieces = []; // { start, bytes }, in stream order
+    this.worker = new Worker('/hash-worker.js', { type: 'module' });
+    this.nextBatch = 0;
+    this.waiting = new Map(); // batch number → { resolve, reject }
+    this.failure = null;
+    this.worker.onmessage = (event) => {
+      const { batch, digests, error } = event.data;
+      const waiter = this.waiting.get(batch);
+      this.waiting.delete(batch);
+      if (waiter && error) waiter.reject(new Error(error));
+      else if (waiter) waiter.resolve(digests);
+    };
+    this.worker.onerror = () => {
+      this.failure = new Error('the hashing worker failed to start; reload the page and try again');
+      for (const waiter of this.waiting.values()) waiter.reject(this.failure);
+      this.waiting.clear();
+    };
   }
 
-  add(start, bytes) {
-    this.pieces.push({ start, bytes });
+  addPiece(start, bytes) {
+    this.worker.postMessage({ type: 'piece', start, buffer: bytes.buffer }, [bytes.buffer]);
   }
 
-  bytesOf(offset, len) {
-    const end = offset + len;
-    const first = this.pieces.find((p) => p.start + p.bytes.length > offset);
-    if (first && first.start + first.bytes.length >= end) {
-      return first.bytes.subarray(offset - first.start, end - first.start);
-    }
-    const out = new Uint8Array(len);
-    for (const piece of this.pieces) {
-      const from = Math.max(offset, piece.start);
-      const to = Math.min(end, piece.start + piece.bytes.length);
-      if (from < to) out.set(piece.bytes.subarray(from - piece.start, to - piece.start), from - offset);
-    }
-    return out;
+  hash(chunks) {
+    if (this.failure) return Promise.reject(this.failure);
+    const batch = this.nextBatch++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(batch, { resolve, reject });
+      this.worker.postMessage({
+        type: 'chunks',
+        batch,
+        chunks: chunks.map((chunk) => ({ offset: chunk.offset, len: chunk.len })),
+      });
+    });
   }
 
-  /** Forgets pieces that end before `offset`. */
-  dropBefore(offset) {
-    while (this.pieces.length > 0 && this.pieces[0].start + this.pieces[0].bytes.length <= offset) {
-      this.pieces.shift();
-    }
+  close() {
+    this.worker.terminate();
   }
+}
+
+/** Files from this size on are hashed on a second thread when the device has one. */
+const REMOTE_HASHING_FROM = 2 * PIECE_BYTES;
+
+function hasherFor(file) {
+  const cores = (self.navigator && self.navigator.hardwareConcurrency) || 1;
+  const nested = typeof Worker !== 'undefined';
+  return nested && cores > 1 && file.size >= REMOTE_HASHING_FROM ? new RemoteHasher() : new LocalHasher();
 }
 
 async function chunkWithWebCrypto(file, params, report) {
   const cutter = new Cutter(params.min_size, params.avg_size, params.max_size, params.normalization);
-  const window = new PieceWindow();
+  const hasher = hasherFor(file);
   const digests = [];
   const inFlight = [];
   const hashChunks = (found, end) => {
-    const hashing = Promise.all(
-      found.map((chunk) => crypto.subtle.digest('SHA-256', window.bytesOf(chunk.offset, chunk.len))),
-    );
+    const hashing = hasher.hash(found);
     const previous = inFlight.length > 0 ? inFlight[inFlight.length - 1] : Promise.resolve();
     // Report in file order: each batch waits for the one before it.
     inFlight.push(
@@ -99,25 +120,22 @@ async function chunkWithWebCrypto(file, params, report) {
         );
       }),
     );
-    // WebCrypto copies its input when called, so bytes before the next unfinished
-    // chunk are no longer needed.
-    if (found.length > 0) {
-      const last = found[found.length - 1];
-      window.dropBefore(last.offset + last.len);
-    }
   };
   try {
     let start = 0;
     for await (const piece of pieces(file)) {
-      window.add(start, piece.bytes);
+      // The cutter copies what it keeps, so the piece can go to the hasher after.
+      const found = cutter.push(piece.bytes);
+      hasher.addPiece(start, piece.bytes);
       start = piece.end;
-      hashChunks(cutter.push(piece.bytes), piece.end);
+      hashChunks(found, piece.end);
       if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
     }
     hashChunks(cutter.finish(), file.size);
     while (inFlight.length > 0) await inFlight.shift();
   } finally {
     cutter.free();
+    hasher.close();
   }
   const concatenated = new Uint8Array(digests.length * 32);
   digests.forEach((digest, i) => concatenated.set(digest, i * 32));
