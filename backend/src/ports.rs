@@ -258,6 +258,9 @@ pub trait MetadataStore: Send + Sync {
     async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError>;
     /// Deletes upload sessions that expired by `now`; returns how many.
     async fn expire_uploads(&self, now: i64) -> Result<u64, StoreError>;
+    /// Deletes `owner`'s upload session `upload`, given up on; whether there was one.
+    /// Chunks only it held become collectable once their grace period has passed.
+    async fn delete_upload(&self, owner: &UserId, upload: &UploadId) -> Result<bool, StoreError>;
     /// Chunks that no version and no upload references and whose grace period has
     /// passed, at most `limit`.
     async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError>;

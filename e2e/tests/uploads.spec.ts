@@ -203,16 +203,21 @@ test('a 1-byte edit of a 200 MB file re-uploads at most two chunks', async ({ pa
   expect(await sha256(downloaded)).toBe(await sha256(path));
 });
 
-test('cancel removes the row and leaves no file', async ({ page }) => {
+test('cancel removes the row, leaves no file and drops the session on the server', async ({ page }) => {
   test.setTimeout(180_000);
   const path = await randomFile('cancelled.bin', 384 * MIB);
   const files = new FilesPage(page);
+  const started = page.waitForResponse((response) => response.url().endsWith('/api/v1/files/upload/init'));
 
   await files.pickFiles(path);
+  const { upload_id: uploadId } = await (await started).json();
   await files.waitUntilSent('cancelled.bin', 1);
   await files.cancelUpload('cancelled.bin');
   await expect(files.upload('cancelled.bin')).toHaveCount(0);
   expect((await listing(page, '/')).map((entry) => entry.name)).not.toContain(basename(path));
+  await expect
+    .poll(async () => (await page.request.get(`/api/v1/files/upload/${uploadId}`)).status())
+    .toBe(404);
 
   await page.reload();
   await expect(page.getByTestId('empty-folder')).toBeVisible();

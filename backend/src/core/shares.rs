@@ -573,6 +573,20 @@ impl Core {
             .await
     }
 
+    /// Gives up a link upload.
+    pub async fn link_upload_cancel(
+        &self,
+        access: &LinkAccess,
+        id: &UploadId,
+    ) -> Result<(), Error> {
+        self.link_upload_session(access, id).await?;
+        if self.meta.delete_upload(&access.owner.id, id).await? {
+            Ok(())
+        } else {
+            Err(Error::UploadNotFound(id.to_string()))
+        }
+    }
+
     /// Commits a link upload; the path answered is relative to the shared folder.
     pub async fn link_upload_complete(
         &self,

@@ -423,6 +423,17 @@ impl Core {
         }
     }
 
+    /// Gives up an unfinished upload: the session goes, and the chunks only it
+    /// held are collected once their grace period has passed.
+    pub async fn upload_cancel(&self, user: &User, id: &UploadId) -> Result<(), Error> {
+        let (acting, upload, _) = self.place_of_upload(user, id, Some(&[])).await?;
+        if self.meta.delete_upload(&acting.id, &upload.id).await? {
+            Ok(())
+        } else {
+            Err(Error::UploadNotFound(id.to_string()))
+        }
+    }
+
     /// Where an upload stands, for resuming it.
     pub async fn upload_status(&self, user: &User, id: &UploadId) -> Result<UploadState, Error> {
         self.upload_status_in(user, id, DedupScope::Owner).await

@@ -826,6 +826,36 @@ pub async fn upload_put_packed(
     Ok(Json(ChunksStored { stored }))
 }
 
+/// `DELETE /files/upload/{upload_id}`: give up an unfinished upload.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/files/upload/{upload_id}",
+    tag = "uploads",
+    summary = "Cancel an upload",
+    description = "Drops the session; chunks that only it held are collected after the grace period. Resuming it afterwards answers 404: start a new upload.",
+    params(
+        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "The upload is gone."),
+        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 404, description = "`upload-not-found`: no upload with that id for this user (completed, cancelled, expired and collected, or never started).", body = ErrorBody),
+        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+    ),
+)]
+pub async fn upload_cancel(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(upload_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .core
+        .upload_cancel(&user, &UploadId::from_string(upload_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /files/upload/{upload_id}`: where the upload stands.
 #[utoipa::path(
     get,

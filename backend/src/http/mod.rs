@@ -121,7 +121,10 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
         .route("/zip", get(api::files_zip))
         .route("/folders", post(api::folders_create))
         .route("/files/upload/init", post(api::upload_init))
-        .route("/files/upload/{upload_id}", get(api::upload_status))
+        .route(
+            "/files/upload/{upload_id}",
+            get(api::upload_status).delete(api::upload_cancel),
+        )
         .route(
             "/files/upload/{upload_id}/chunks",
             post(api::upload_announce).put(api::upload_put_packed),
@@ -154,7 +157,7 @@ fn api_router(bench_endpoints: bool) -> Router<AppState> {
         )
         .route(
             "/s/{token}/files/upload/{upload_id}",
-            get(shares::link_upload_status),
+            get(shares::link_upload_status).delete(shares::link_upload_cancel),
         )
         .route(
             "/s/{token}/files/upload/{upload_id}/chunks",

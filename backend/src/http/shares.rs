@@ -794,6 +794,36 @@ pub async fn link_upload_put_chunk(
     Ok(Json(ChunksStored { stored }))
 }
 
+/// `DELETE /s/{token}/files/upload/{upload_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/s/{token}/files/upload/{upload_id}",
+    tag = "links",
+    summary = "Cancel a file-request upload",
+    params(
+        ("token" = String, Path, description = "The link's token."),
+        ("upload_id" = String, Path, description = "The upload's id."),
+    ),
+    responses(
+        (status = 204, description = "The upload is gone."),
+        (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
+        (status = 404, description = "`link-not-found` or `upload-not-found`.", body = ErrorBody),
+        (status = 410, description = "`link-expired`.", body = ErrorBody),
+    ),
+)]
+pub async fn link_upload_cancel(
+    State(state): State<AppState>,
+    Path((token, upload_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let access = open_link(&state, &headers, &token).await?;
+    state
+        .core
+        .link_upload_cancel(&access, &UploadId::from_string(upload_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /s/{token}/files/upload/{upload_id}`.
 #[utoipa::path(
     get,

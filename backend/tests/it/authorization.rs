@@ -219,6 +219,14 @@ async fn every_endpoint_authorises_owner_other_user_and_anonymous() {
         ),
         (
             Method::DELETE,
+            "/api/v1/files/upload/{upload}",
+            None,
+            S::NO_CONTENT,
+            S::NOT_FOUND,
+            S::UNAUTHORIZED,
+        ),
+        (
+            Method::DELETE,
             "/api/v1/tokens/{token}",
             None,
             S::NO_CONTENT,

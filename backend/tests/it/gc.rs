@@ -118,6 +118,43 @@ async fn gc_keeps_what_is_referenced_and_removes_the_rest_after_the_delay() {
 }
 
 #[tokio::test]
+async fn a_cancelled_upload_goes_at_once_and_its_chunks_after_the_delay() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let data = random_bytes(1024 * 1024, 10);
+    let (chunks, _) = chunk(alice.config().await.chunking, &data);
+    let init = alice.init("/given-up.bin", &data, &chunks).await.unwrap();
+    alice
+        .put_packed(&init.upload_id, &data, &chunks, &[0])
+        .await
+        .unwrap();
+    let url = format!("/api/v1/files/upload/{}", init.upload_id);
+    let ids = [chunks[0].id];
+
+    let refused = bob.request(Method::DELETE, &url).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let cancelled = alice.request(Method::DELETE, &url).send().await.unwrap();
+    assert_eq!(cancelled.status(), StatusCode::NO_CONTENT);
+    let gone = alice.get::<serde_json::Value>(&url).await.unwrap_err();
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let again = alice.request(Method::DELETE, &url).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+
+    // The chunk stays through the grace period, then goes.
+    let report = server.core.collect_garbage_at(now()).await.unwrap();
+    assert_eq!(report.chunks_removed, 0);
+    assert_eq!(chunks_stored(&server, &ids).await, [true]);
+    let report = server
+        .core
+        .collect_garbage_at(now() + 2 * DAY_MS)
+        .await
+        .unwrap();
+    assert_eq!((report.expired_uploads, report.chunks_removed), (0, 1));
+    assert_eq!(chunks_stored(&server, &ids).await, [false]);
+}
+
+#[tokio::test]
 async fn chunks_of_an_open_upload_are_kept_and_can_be_committed_later() {
     let server = TestServer::start().await;
     let alice = server.user("alice").await;

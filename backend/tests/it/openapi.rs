@@ -42,6 +42,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/folders"),
     ("POST", "/api/v1/files/upload/init"),
     ("GET", "/api/v1/files/upload/{upload_id}"),
+    ("DELETE", "/api/v1/files/upload/{upload_id}"),
     ("POST", "/api/v1/files/upload/{upload_id}/chunks"),
     ("PUT", "/api/v1/files/upload/{upload_id}/chunks"),
     ("PUT", "/api/v1/files/upload/{upload_id}/chunks/{index}"),
@@ -58,6 +59,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/s/{token}/files"),
     ("POST", "/api/v1/s/{token}/files/upload/init"),
     ("GET", "/api/v1/s/{token}/files/upload/{upload_id}"),
+    ("DELETE", "/api/v1/s/{token}/files/upload/{upload_id}"),
     ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
     ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
     (
@@ -93,6 +95,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/s/{token}/files"),
     ("POST", "/api/v1/s/{token}/files/upload/init"),
     ("GET", "/api/v1/s/{token}/files/upload/{upload_id}"),
+    ("DELETE", "/api/v1/s/{token}/files/upload/{upload_id}"),
     ("POST", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
     ("PUT", "/api/v1/s/{token}/files/upload/{upload_id}/chunks"),
     (

@@ -1026,6 +1026,27 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
     );
     assert_eq!(committed.file.path, format!("/{}", committed.file.name));
 
+    // A visitor can give up an upload through the link; it is gone for the owner too.
+    let given_up: UploadInitResponse = visitor
+        .json(Method::POST, &format!("{base}/files/upload/init"), &init)
+        .await
+        .unwrap();
+    let url = format!("{base}/files/upload/{}", given_up.upload_id);
+    let cancelled = visitor.request(Method::DELETE, &url).send().await.unwrap();
+    assert_eq!(cancelled.status(), StatusCode::NO_CONTENT);
+    let again = visitor.request(Method::DELETE, &url).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let owner_view = f
+        .alice
+        .request(
+            Method::GET,
+            &format!("/api/v1/files/upload/{}", given_up.upload_id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(owner_view.status(), StatusCode::NOT_FOUND);
+
     // The same name sent whole: another copy, and the original stays as it was.
     let form = reqwest::multipart::Form::new().part(
         "file",

@@ -908,8 +908,15 @@ async fn upload_with(
         rate: Rate::default(),
     };
     let result = upload.run().await;
-    if remembered && (result.is_ok() || control.state() == RunState::Cancelled) {
+    let cancelled = result.is_err() && control.state() == RunState::Cancelled;
+    if remembered && (result.is_ok() || cancelled) {
         let _ = JsFuture::from(forget_upload(&key)).await;
+    }
+    if cancelled && upload.session.is_some() {
+        // Tell the server to let go of what it received; should this fail, the
+        // session expires by itself.
+        let url = upload.upload_url("");
+        let _ = crate::api::client::send("DELETE", &url, None, None).await;
     }
     result
 }

@@ -1311,6 +1311,10 @@ impl MetadataStore for SqlMetadataStore {
         gc::expire_uploads(&self.db, now).await
     }
 
+    async fn delete_upload(&self, owner: &UserId, upload: &UploadId) -> Result<bool, StoreError> {
+        gc::delete_upload(&self.db, owner, upload).await
+    }
+
     async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError> {
         gc::collectable_chunks(&self.db, now, limit).await
     }
