@@ -270,6 +270,8 @@ struct Upload {
     generation: u64,
     content_hash: Option<String>,
     rate: Rate,
+    /// This file's turn among the files worked on at once; given up while paused.
+    slot: Option<Slot>,
 }
 
 async fn server_config(
@@ -637,9 +639,16 @@ impl Upload {
             self.pack_done(outcome)?;
         }
         self.rate = Rate::default();
+        // Files waiting their turn go ahead while this one is paused.
+        self.slot = None;
         while self.control.state() == RunState::Paused {
             let _ = self.control.changed().await;
         }
+        if self.control.state() == RunState::Cancelled {
+            return Err(Failure::Aborted);
+        }
+        self.progress.update(|p| p.phase = UploadPhase::Queued);
+        self.slot = Some(acquire_slot().await);
         if self.control.state() == RunState::Cancelled {
             return Err(Failure::Aborted);
         }
@@ -877,7 +886,7 @@ async fn upload_with(
     } else {
         None
     };
-    let _slot = acquire_slot().await;
+    let slot = acquire_slot().await;
     if control.state() == RunState::Cancelled {
         return Err(Failure::Aborted);
     }
@@ -906,6 +915,7 @@ async fn upload_with(
         generation: 0,
         content_hash: None,
         rate: Rate::default(),
+        slot: Some(slot),
     };
     let result = upload.run().await;
     let cancelled = result.is_err() && control.state() == RunState::Cancelled;
