@@ -126,6 +126,38 @@ test('a 1 GiB upload paused and resumed completes and downloads byte-identical',
   testInfo.annotations.push({ type: 'chunk requests', description: String(wire.puts.length) });
 });
 
+test('a paused upload gives its turn to a file waiting behind it', async ({ page }) => {
+  test.setTimeout(180_000);
+  const files = new FilesPage(page);
+  // Files worked on at once, as the app counts them.
+  const turns = await page.evaluate(() => Math.min(Math.max(navigator.hardwareConcurrency || 1, 4), 6));
+  // Chunk PUTs are held until released, so the first files keep their turns.
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/api\/v1\/files\/upload\/[^/]+\/chunks\?indexes=/, async (route) => {
+    await released;
+    // A paused upload aborts its requests; those are gone by now.
+    await route.continue().catch(() => {});
+  });
+  const names = Array.from({ length: turns + 1 }, (_, i) => `turn-${i}.bin`);
+  const paths: string[] = [];
+  for (const name of names) paths.push(await randomFile(name, 2 * MIB));
+
+  await files.pickFiles(...paths);
+  const rows = page.locator('[data-testid="upload"]');
+  await expect(rows.and(page.locator('[data-state="uploading"]'))).toHaveCount(turns);
+  const queued = rows.and(page.locator('[data-state="queued"]'));
+  await expect(queued).toHaveCount(1);
+  const waiting = (await queued.getAttribute('data-name'))!;
+  const paused = names.find((name) => name !== waiting)!;
+
+  await files.pauseUpload(paused);
+  await expect(files.upload(waiting)).toHaveAttribute('data-state', 'uploading');
+  release();
+  await files.resumeUpload(paused);
+  for (const name of names) await files.waitUntilUploaded(name);
+});
+
 test('an upload survives the network going away mid-upload', async ({ page, context }) => {
   test.setTimeout(240_000);
   const original = await randomFile('offline.bin', 384 * MIB);
