@@ -3,13 +3,11 @@
 // hash in one worker over bytes in memory (as the native benchmark runs; WASM
 // hashing, and WebCrypto hashing as Cairn does it) and over the file, and the full
 // pipeline (Cairn's chunking worker: WASM boundary search, with WebCrypto hashing on
-// a hashing worker of its own, and with WASM hashing), each as a ratio against the native figure (BENCH_NATIVE_MBPS)
-// or the read ceiling of this run.
+// a hashing worker of its own, and with WASM hashing), each as a ratio against the
+// native figure (BENCH_NATIVE_MBPS) or the read ceiling of this run.
 import { test, expect } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { MIB, writeRandomFile } from '../tests/support';
 
-const MIB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MIB;
 // The in-memory runs use as many bytes as the native benchmark (BENCH_MIB there).
 const MEMORY_SIZE = Number(process.env.BENCH_MIB ?? 512) * MIB;
@@ -17,16 +15,6 @@ const PARAMS = { min_size: 256 * 1024, avg_size: 1024 * 1024, max_size: 4 * 1024
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>chunker benchmark</title>
 <input type="file" id="file">`;
-
-async function writeRandomFile(path: string, bytes: number) {
-  const out = createWriteStream(path);
-  for (let written = 0; written < bytes; written += MIB) {
-    if (!out.write(randomBytes(Math.min(MIB, bytes - written)))) {
-      await new Promise((resolve) => out.once('drain', resolve));
-    }
-  }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-}
 
 test('chunking throughput in the browser', async ({ page }, testInfo) => {
   test.setTimeout(900_000);

@@ -580,11 +580,7 @@ impl Core {
         id: &UploadId,
     ) -> Result<(), Error> {
         self.link_upload_session(access, id).await?;
-        if self.meta.delete_upload(&access.owner.id, id).await? {
-            Ok(())
-        } else {
-            Err(Error::UploadNotFound(id.to_string()))
-        }
+        self.drop_upload(&access.owner, id).await
     }
 
     /// Commits a link upload; the path answered is relative to the shared folder.

@@ -427,7 +427,12 @@ impl Core {
     /// held are collected once their grace period has passed.
     pub async fn upload_cancel(&self, user: &User, id: &UploadId) -> Result<(), Error> {
         let (acting, upload, _) = self.place_of_upload(user, id, Some(&[])).await?;
-        if self.meta.delete_upload(&acting.id, &upload.id).await? {
+        self.drop_upload(&acting, &upload.id).await
+    }
+
+    /// Deletes `owner`'s upload session `id`; not found when it is already gone.
+    pub(super) async fn drop_upload(&self, owner: &User, id: &UploadId) -> Result<(), Error> {
+        if self.meta.delete_upload(&owner.id, id).await? {
             Ok(())
         } else {
             Err(Error::UploadNotFound(id.to_string()))
