@@ -31,6 +31,14 @@ pub enum StoreError {
     /// The operation does not make sense (e.g. moving a folder into itself).
     #[error("invalid: {0}")]
     Invalid(String),
+    /// A commit would take the owner past their quota.
+    #[error("over quota: {needed} bytes needed, {available} free")]
+    QuotaExceeded {
+        /// Bytes the new version needs.
+        needed: u64,
+        /// Bytes free for it (the version it replaces counts as free).
+        available: u64,
+    },
     /// The storage itself failed (connection, IO, corruption).
     #[error("storage failure: {0}")]
     Backend(String),

@@ -8,6 +8,9 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// A fresh secret: 256 random bits as hex. Only its SHA-256 is stored.
 fn new_secret() -> String {
@@ -108,15 +111,83 @@ impl Core {
 
     /// Ends a session or revokes a token.
     pub async fn logout(&self, secret: &str) -> Result<(), Error> {
-        Ok(self.meta.delete_token(&token_hash(secret)).await?)
+        let hash = token_hash(secret);
+        self.meta.delete_token(&hash).await?;
+        self.signed_in.forget(&hash);
+        Ok(())
     }
 
-    /// The user a session or API secret belongs to.
+    /// The user a session or API secret belongs to. Their usage may be a few seconds
+    /// old (see [`SignedIn`]): what shows or checks usage reads [`Core::user_now`].
     pub async fn authenticate(&self, secret: &str) -> Result<User, Error> {
+        let hash = token_hash(secret);
+        if let Some(user) = self.signed_in.get(&hash) {
+            return Ok(user);
+        }
+        let user = self
+            .meta
+            .user_by_token(&hash, now_ms())
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        self.signed_in.remember(hash, user.clone());
+        Ok(user)
+    }
+
+    /// `user` as stored now, with their current usage.
+    pub async fn user_now(&self, user: &User) -> Result<User, Error> {
         self.meta
-            .user_by_token(&token_hash(secret), now_ms())
+            .user_by_id(&user.id)
             .await?
             .ok_or(Error::Unauthenticated)
+    }
+}
+
+/// Secrets that authenticated in the last few seconds, with their user. Requests
+/// come in bursts (a dropped folder sends hundreds), and looking the secret up for
+/// each would add a database round trip to every one of them.
+///
+/// Logging out or revoking a token on this server forgets it at once; another
+/// replica honours it until its entry is [`SignedIn::TTL`] old. The usage in a
+/// remembered user may lag by as much: quota is enforced where uploads commit,
+/// inside their transaction, and pages and `/me` read usage again.
+#[derive(Default)]
+pub(super) struct SignedIn {
+    entries: Mutex<HashMap<String, (User, Instant)>>,
+}
+
+impl SignedIn {
+    /// How long an entry is used before the secret is looked up again.
+    const TTL: Duration = Duration::from_secs(5);
+    /// Entries kept at most; past it, expired ones go, then all of them.
+    const CAPACITY: usize = 10_000;
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (User, Instant)>> {
+        // A panic while holding the lock cannot leave the map half-changed.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, hash: &str) -> Option<User> {
+        match self.entries().get(hash) {
+            Some((user, at)) if at.elapsed() < Self::TTL => Some(user.clone()),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, hash: String, user: User) {
+        let mut entries = self.entries();
+        if entries.len() >= Self::CAPACITY {
+            entries.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(hash, (user, Instant::now()));
+    }
+
+    fn forget(&self, hash: &str) {
+        self.entries().remove(hash);
     }
 }
 
@@ -185,6 +256,7 @@ impl Core {
     /// Revokes one of the user's API tokens.
     pub async fn revoke_api_token(&self, user: &User, id: &str) -> Result<(), Error> {
         if self.meta.revoke_api_token(&user.id, id).await? {
+            self.signed_in.forget(id);
             Ok(())
         } else {
             Err(Error::NotFound(format!("API token {id}")))

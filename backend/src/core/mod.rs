@@ -77,6 +77,7 @@ pub struct Core {
     feed: Arc<ChangeFeed>,
     attempts: Arc<dyn AttemptLimiter>,
     limits: Limits,
+    signed_in: accounts::SignedIn,
 }
 
 impl Core {
@@ -95,6 +96,7 @@ impl Core {
             feed: Arc::new(ChangeFeed::default()),
             attempts,
             limits,
+            signed_in: accounts::SignedIn::default(),
         }
     }
 
@@ -119,6 +121,9 @@ impl From<StoreError> for Error {
             StoreError::NotFound(what) => Error::NotFound(what),
             StoreError::NotAFolder(what) => Error::NotAFolder(what),
             StoreError::Invalid(why) => Error::BadRequest(why),
+            StoreError::QuotaExceeded { needed, available } => {
+                Error::QuotaExceeded { needed, available }
+            }
             StoreError::Backend(cause) => Error::Internal(cause),
         }
     }

@@ -507,10 +507,17 @@ impl Core {
         }
     }
 
-    /// Checks that `size` bytes at `path` fit in the user's quota; a new version
-    /// replaces the current one's size in the user's usage. Checked when an upload
-    /// starts, and again when it commits, as other uploads may have committed since.
+    /// Checks that `size` bytes at `path` fit in the user's quota, with their usage
+    /// as stored now; a new version replaces the current one's size in the user's
+    /// usage. Checked when an upload starts and before it commits; the commit
+    /// checks again in its transaction, as other uploads may commit in between.
     async fn check_quota(&self, user: &User, path: &RelPath, size: u64) -> Result<(), Error> {
+        let user = self.user_now(user).await?;
+        self.check_quota_with(&user, path, size).await
+    }
+
+    /// [`Core::check_quota`] with the usage `user` carries.
+    async fn check_quota_with(&self, user: &User, path: &RelPath, size: u64) -> Result<(), Error> {
         let mut available = user.quota_bytes.saturating_sub(user.used_bytes);
         if size <= available {
             return Ok(());
@@ -648,7 +655,9 @@ impl Core {
             ));
         }
         let size = bytes.len() as u64;
-        self.check_quota(user, &path, size).await?;
+        // An early refusal with the usage known when the user authenticated (it may
+        // be seconds old); the commit's transaction enforces the quota exactly.
+        self.check_quota_with(user, &path, size).await?;
         let params = self.limits.chunking;
         let chunk = move |data: &[u8]| {
             wasm_chunker::chunk_all(params, data)

@@ -228,8 +228,11 @@ pub async fn auth_logout(State(state): State<AppState>, headers: HeaderMap) -> A
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
-pub async fn me(AuthUser(user): AuthUser) -> Json<frontend::api::types::UserInfo> {
-    Json(user_info(&user))
+pub async fn me(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> ApiResult<Json<frontend::api::types::UserInfo>> {
+    Ok(Json(user_info(&state.core.user_now(&user).await?)))
 }
 
 #[derive(Deserialize)]

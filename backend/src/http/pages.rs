@@ -115,12 +115,20 @@ impl CorePageData {
             .and_then(session_from_cookie_header);
         current_user(&self.core, secret).await
     }
+
+    /// The logged-in user with their usage as stored now, for pages that show it.
+    async fn user_now(&self, cookie_header: Option<String>) -> Option<User> {
+        let user = self.user(cookie_header).await?;
+        self.core.user_now(&user).await.ok()
+    }
 }
 
 #[async_trait::async_trait]
 impl PageData for CorePageData {
     async fn current_user(&self, cookie_header: Option<String>) -> Option<UserInfo> {
-        self.user(cookie_header).await.map(|user| user_info(&user))
+        self.user_now(cookie_header)
+            .await
+            .map(|user| user_info(&user))
     }
 
     async fn folder_listing(
@@ -210,7 +218,7 @@ impl PageData for CorePageData {
         &self,
         cookie_header: Option<String>,
     ) -> Result<(UserInfo, Vec<TokenInfo>), ErrorBody> {
-        let Some(user) = self.user(cookie_header).await else {
+        let Some(user) = self.user_now(cookie_header).await else {
             return Err(error_body(&Error::Unauthenticated));
         };
         let tokens = self

@@ -440,6 +440,64 @@ async fn the_quota_is_checked_again_when_an_upload_commits() {
     assert_eq!(me["used_bytes"].as_u64(), Some(650_000));
 }
 
+/// Sends `bytes` whole to `path` (`POST /api/v1/files`); answers the status and body.
+async fn post_whole_file(
+    client: &Client,
+    path: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("path", path.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("f"),
+        );
+    let response = client
+        .request(Method::POST, "/api/v1/files")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn whole_files_sent_back_to_back_cannot_pass_the_quota_together() {
+    let server = TestServer::start_with(|config| config.quota_bytes = 1_000_000).await;
+    let alice = server.user("alice").await;
+    // Her usage is read once here, before either upload.
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["used_bytes"].as_u64(), Some(0));
+
+    let (status, _) = post_whole_file(&alice, "/first.bin", random_bytes(600_000, 31)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = post_whole_file(&alice, "/second.bin", random_bytes(600_000, 32)).await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
+    assert_eq!(body["error"]["code"], "quota-exceeded");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("400000"),
+        "{body}"
+    );
+
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["used_bytes"].as_u64(), Some(600_000));
+    let root: FolderListing = alice.get("/api/v1/files?path=/").await.unwrap();
+    assert_eq!(
+        root.entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>(),
+        ["first.bin"],
+        "nothing of the refused upload is listed"
+    );
+    // A smaller version of a file always fits, even when usage is near the quota.
+    let (status, body) = post_whole_file(&alice, "/first.bin", random_bytes(500_000, 33)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 /// Uploads `data` to `path` as an edit of `parent_rev`, from `device`; answers the
 /// status and body of `complete`.
 async fn upload_edit(

@@ -508,13 +508,45 @@ pub(super) async fn lock_namespace<C: ConnectionTrait>(
     Ok(())
 }
 
-/// [`lock_namespace`], answering the user's root folder in the same query.
+/// A user's usage and quota as their locked row holds them.
+struct Usage {
+    used: i64,
+    quota: i64,
+}
+
+impl Usage {
+    fn from_row(row: &sea_orm::QueryResult) -> Result<Usage, StoreError> {
+        Ok(Usage {
+            used: row.try_get("", "used_bytes").map_err(backend)?,
+            quota: row.try_get("", "quota_bytes").map_err(backend)?,
+        })
+    }
+
+    /// Refuses a new version of `size` bytes replacing one of `replaced` bytes when
+    /// it would take the user past their quota (a smaller version always passes).
+    fn admit(&self, size: i64, replaced: i64) -> Result<(), StoreError> {
+        let available = self.quota - self.used + replaced;
+        if size > replaced && size > available {
+            return Err(StoreError::QuotaExceeded {
+                needed: to_u64(size),
+                available: to_u64(available.max(0)),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// [`lock_namespace`], answering the user's root folder and usage in the same query.
 async fn lock_namespace_root<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
-) -> Result<FileId, StoreError> {
+) -> Result<(FileId, Usage), StoreError> {
     let mut select = sea_orm::sea_query::Query::select()
-        .column(users::Column::RootId)
+        .columns([
+            users::Column::RootId,
+            users::Column::UsedBytes,
+            users::Column::QuotaBytes,
+        ])
         .from(users::Entity)
         .and_where(users::Column::Id.eq(owner.as_str()))
         .to_owned();
@@ -528,7 +560,7 @@ async fn lock_namespace_root<C: ConnectionTrait>(
         .map_err(backend)?
         .ok_or_else(|| StoreError::NotFound(format!("user {owner}")))?;
     let root: String = row.try_get("", "root_id").map_err(backend)?;
-    Ok(FileId::from_string(root))
+    Ok((FileId::from_string(root), Usage::from_row(&row)?))
 }
 
 /// The deepest path [`lock_and_find`] looks up in one query; deeper paths take a
@@ -543,6 +575,8 @@ struct Found {
     parent: Option<FileId>,
     /// The live entry at the path (only looked for when `parent` is known).
     entry: Option<files::Model>,
+    /// The owner's usage and quota.
+    usage: Usage,
 }
 
 /// [`lock_namespace_root`] and, in the same query, every level of `path` (a LEFT JOIN
@@ -569,7 +603,9 @@ async fn lock_and_find<C: ConnectionTrait>(
             _ => "?".to_string(),
         }
     };
-    let mut sql = String::from("SELECT u.root_id AS root_id");
+    let mut sql = String::from(
+        "SELECT u.root_id AS root_id, u.used_bytes AS used_bytes, u.quota_bytes AS quota_bytes",
+    );
     for level in 1..levels {
         sql += &format!(", f{level}.id AS id{level}, f{level}.is_folder AS folder{level}");
     }
@@ -631,6 +667,7 @@ async fn lock_and_find<C: ConnectionTrait>(
         root,
         parent,
         entry,
+        usage: Usage::from_row(&row)?,
     }))
 }
 
@@ -1005,22 +1042,23 @@ impl MetadataStore for SqlMetadataStore {
             return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
         };
         let txn = self.db.begin().await.map_err(backend)?;
-        let (parent_id, existing) = match lock_and_find(&txn, owner, &path).await? {
+        let (parent_id, existing, usage) = match lock_and_find(&txn, owner, &path).await? {
             Some(Found {
                 parent: Some(parent),
                 entry,
+                usage,
                 ..
-            }) => (parent, entry),
+            }) => (parent, entry, usage),
             found => {
                 // Folders to create, a file in the way, or a very deep path.
-                let root = match found {
-                    Some(found) => found.root,
+                let (root, usage) = match found {
+                    Some(found) => (found.root, found.usage),
                     None => lock_namespace_root(&txn, owner).await?,
                 };
                 let parent_id =
                     Self::mkdirs_under(&txn, owner, root, &parent_path, commit.now).await?;
                 let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
-                (parent_id, existing)
+                (parent_id, existing, usage)
             }
         };
 
@@ -1074,6 +1112,9 @@ impl MetadataStore for SqlMetadataStore {
         let old_size = if is_new { 0 } else { target.size };
         let rev = target.current_rev + 1;
         let size = to_i64(upload.size);
+        // Checked with the owner's row locked, so uploads committing side by side
+        // cannot pass the quota together.
+        usage.admit(size, old_size)?;
 
         let updated = files::Model {
             size,
