@@ -16,18 +16,9 @@ struct Fixture {
 }
 
 async fn small_file(client: &Client, path: &str, bytes: &[u8]) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text("path", path.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("f"),
-        );
     let committed: UploadCommitted = client
-        .request(Method::POST, "/api/v1/files")
-        .multipart(form)
-        .send()
+        .post_file(path, bytes.to_vec())
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -95,18 +95,12 @@ async fn a_folder_with_a_2_gib_file_streams_as_a_zip_with_flat_server_memory() {
 
     upload_generated(&alice, "/Archive/big.bin", size).await;
     for i in 0..1000 {
-        let form = reqwest::multipart::Form::new()
-            .text("path", format!("/Archive/small/{i:04}.txt"))
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(format!("file {i}").into_bytes()).file_name("f"),
-            );
         let response = alice
-            .request(Method::POST, "/api/v1/files")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+            .post_file(
+                &format!("/Archive/small/{i:04}.txt"),
+                format!("file {i}").into_bytes(),
+            )
+            .await;
         assert!(response.status().is_success());
     }
     let before = server.peak_rss_mib();

@@ -190,18 +190,9 @@ async fn small_chunks_live_in_the_database_and_are_collected_like_the_others() {
     let ids: Vec<_> = note_chunks.iter().map(|c| c.id).collect();
 
     // Sent whole in one form post, and through an upload session.
-    let form = reqwest::multipart::Form::new()
-        .text("path", "/note.txt")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(note.clone()).file_name("note.txt"),
-        );
     let posted: frontend::api::types::UploadCommitted = alice
-        .request(Method::POST, "/api/v1/files")
-        .multipart(form)
-        .send()
+        .post_file("/note.txt", note.clone())
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

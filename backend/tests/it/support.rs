@@ -181,6 +181,21 @@ impl Client {
         Self::decode(self.request(method, path).json(body).send().await.unwrap()).await
     }
 
+    /// Sends `bytes` whole to `path` (`POST /api/v1/files`, a multipart form).
+    pub async fn post_file(&self, path: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("path", path.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("f"),
+            );
+        self.request(Method::POST, "/api/v1/files")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
         Self::decode(self.request(Method::GET, path).send().await.unwrap()).await
     }

@@ -129,18 +129,7 @@ async fn new_folder(client: &Client, path: &str) -> FileMeta {
 }
 
 async fn small_file(client: &Client, path: &str, bytes: &[u8]) -> FileMeta {
-    let form = reqwest::multipart::Form::new()
-        .text("path", path.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("f"),
-        );
-    let response = client
-        .request(Method::POST, "/api/v1/files")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = client.post_file(path, bytes.to_vec()).await;
     Client::decode::<UploadCommitted>(response)
         .await
         .unwrap()

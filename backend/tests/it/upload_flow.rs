@@ -440,24 +440,13 @@ async fn the_quota_is_checked_again_when_an_upload_commits() {
     assert_eq!(me["used_bytes"].as_u64(), Some(650_000));
 }
 
-/// Sends `bytes` whole to `path` (`POST /api/v1/files`); answers the status and body.
+/// Sends `bytes` whole to `path`; answers the status and body.
 async fn post_whole_file(
     client: &Client,
     path: &str,
     bytes: Vec<u8>,
 ) -> (StatusCode, serde_json::Value) {
-    let form = reqwest::multipart::Form::new()
-        .text("path", path.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name("f"),
-        );
-    let response = client
-        .request(Method::POST, "/api/v1/files")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = client.post_file(path, bytes).await;
     (response.status(), response.json().await.unwrap())
 }
 

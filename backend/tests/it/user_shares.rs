@@ -13,18 +13,7 @@ use serde_json::json;
 const TEAM: &str = "/Shared%20with%20me/Team";
 
 async fn small_file(client: &Client, path: &str, bytes: &[u8]) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new()
-        .text("path", path.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("f"),
-        );
-    client
-        .request(Method::POST, "/api/v1/files")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    client.post_file(path, bytes.to_vec()).await
 }
 
 async fn file_id(client: &Client, path: &str, bytes: &[u8]) -> String {
