@@ -11,8 +11,6 @@ use std::sync::Arc;
 /// Server-side queries made while rendering a page for the request's user.
 #[async_trait::async_trait]
 pub trait PageData: Send + Sync {
-    /// The user the request's session cookie belongs to, if any.
-    async fn current_user(&self, cookie_header: Option<String>) -> Option<UserInfo>;
     /// Lists a folder of that user's.
     async fn folder_listing(
         &self,

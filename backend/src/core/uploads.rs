@@ -509,8 +509,8 @@ impl Core {
 
     /// Checks that `size` bytes at `path` fit in the user's quota, with their usage
     /// as stored now; a new version replaces the current one's size in the user's
-    /// usage. Checked when an upload starts and before it commits; the commit
-    /// checks again in its transaction, as other uploads may commit in between.
+    /// usage. Checked when an upload starts; the commit checks again in its
+    /// transaction, as other uploads may commit in between.
     async fn check_quota(&self, user: &User, path: &RelPath, size: u64) -> Result<(), Error> {
         let user = self.user_now(user).await?;
         self.check_quota_with(&user, path, size).await
@@ -582,7 +582,7 @@ impl Core {
             });
         }
         self.check_blobs_present(&upload).await?;
-        self.check_quota(user, &path, upload.size).await?;
+        // The quota is checked by the commit itself, in its transaction.
         let actual = hex::encode(wasm_chunker::content_hash(
             upload.chunks.iter().map(|c| &c.id),
         ));

@@ -125,12 +125,6 @@ impl CorePageData {
 
 #[async_trait::async_trait]
 impl PageData for CorePageData {
-    async fn current_user(&self, cookie_header: Option<String>) -> Option<UserInfo> {
-        self.user_now(cookie_header)
-            .await
-            .map(|user| user_info(&user))
-    }
-
     async fn folder_listing(
         &self,
         cookie_header: Option<String>,

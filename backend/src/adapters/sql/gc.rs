@@ -10,7 +10,7 @@ use super::entities::{
     chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
 };
 use super::{backend, lock_namespace, BATCH_ROWS};
-use crate::domain::{FileId, UploadId, UserId};
+use crate::domain::{FileId, UserId};
 use crate::ports::StoreError;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -153,44 +153,19 @@ pub async fn expire_uploads(db: &DatabaseConnection, now: i64) -> Result<u64, St
         .map_err(backend)?;
     for batch in expired.chunks(BATCH_ROWS) {
         let txn = db.begin().await.map_err(backend)?;
-        delete_uploads(&txn, batch).await?;
+        upload_chunks::Entity::delete_many()
+            .filter(upload_chunks::Column::UploadId.is_in(batch.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        uploads::Entity::delete_many()
+            .filter(uploads::Column::Id.is_in(batch.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
         txn.commit().await.map_err(backend)?;
     }
     Ok(expired.len() as u64)
-}
-
-/// Deletes the upload sessions `ids` with their chunk lists; how many there were.
-async fn delete_uploads<C: ConnectionTrait>(db: &C, ids: &[String]) -> Result<u64, StoreError> {
-    upload_chunks::Entity::delete_many()
-        .filter(upload_chunks::Column::UploadId.is_in(ids.iter().cloned()))
-        .exec(db)
-        .await
-        .map_err(backend)?;
-    let deleted = uploads::Entity::delete_many()
-        .filter(uploads::Column::Id.is_in(ids.iter().cloned()))
-        .exec(db)
-        .await
-        .map_err(backend)?;
-    Ok(deleted.rows_affected)
-}
-
-pub async fn delete_upload(
-    db: &DatabaseConnection,
-    owner: &UserId,
-    upload: &UploadId,
-) -> Result<bool, StoreError> {
-    let txn = db.begin().await.map_err(backend)?;
-    let mine = uploads::Entity::find_by_id(upload.as_str())
-        .filter(uploads::Column::OwnerId.eq(owner.as_str()))
-        .one(&txn)
-        .await
-        .map_err(backend)?;
-    if mine.is_none() {
-        return Ok(false);
-    }
-    let deleted = delete_uploads(&txn, &[upload.to_string()]).await?;
-    txn.commit().await.map_err(backend)?;
-    Ok(deleted > 0)
 }
 
 pub async fn collectable_chunks(

@@ -1204,18 +1204,9 @@ impl MetadataStore for SqlMetadataStore {
             commit.now,
         ));
         if commit.session_stored {
-            writes.push(
-                upload_chunks::Entity::delete_many()
-                    .filter(upload_chunks::Column::UploadId.eq(upload.id.as_str()))
-                    .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
-                    .into_query(),
-            );
-            writes.push(
-                uploads::Entity::delete_many()
-                    .filter(uploads::Column::Id.eq(upload.id.as_str()))
-                    .filter(uploads::Column::OwnerId.eq(owner.as_str()))
-                    .into_query(),
-            );
+            for delete in upload_deletes(owner, &upload.id) {
+                writes.push(delete);
+            }
         }
         writes.run(&txn).await?;
         txn.commit().await.map_err(backend)?;
@@ -1353,7 +1344,10 @@ impl MetadataStore for SqlMetadataStore {
     }
 
     async fn delete_upload(&self, owner: &UserId, upload: &UploadId) -> Result<bool, StoreError> {
-        gc::delete_upload(&self.db, owner, upload).await
+        let txn = self.db.begin().await.map_err(backend)?;
+        let deleted = delete_upload(&txn, owner, upload).await?;
+        txn.commit().await.map_err(backend)?;
+        Ok(deleted)
     }
 
     async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError> {
@@ -1496,22 +1490,30 @@ impl WriteBatch {
     }
 }
 
+/// The statements that delete `owner`'s upload session `upload` with its chunk list
+/// (nothing when the session is another user's).
+fn upload_deletes(owner: &UserId, upload: &UploadId) -> [sea_orm::sea_query::DeleteStatement; 2] {
+    [
+        upload_chunks::Entity::delete_many()
+            .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
+            .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
+            .into_query(),
+        uploads::Entity::delete_many()
+            .filter(uploads::Column::Id.eq(upload.as_str()))
+            .filter(uploads::Column::OwnerId.eq(owner.as_str()))
+            .into_query(),
+    ]
+}
+
+/// Deletes `owner`'s upload session `upload` with its chunk list; whether there was one.
 async fn delete_upload<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
     upload: &UploadId,
-) -> Result<(), StoreError> {
-    upload_chunks::Entity::delete_many()
-        .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
-        .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
-        .exec(db)
-        .await
-        .map_err(backend)?;
-    uploads::Entity::delete_many()
-        .filter(uploads::Column::Id.eq(upload.as_str()))
-        .filter(uploads::Column::OwnerId.eq(owner.as_str()))
-        .exec(db)
-        .await
-        .map_err(backend)?;
-    Ok(())
+) -> Result<bool, StoreError> {
+    let kind = db.get_database_backend();
+    let [chunk_list, session] = upload_deletes(owner, upload);
+    db.execute(kind.build(&chunk_list)).await.map_err(backend)?;
+    let deleted = db.execute(kind.build(&session)).await.map_err(backend)?;
+    Ok(deleted.rows_affected() > 0)
 }
