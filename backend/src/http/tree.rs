@@ -167,6 +167,7 @@ pub async fn files_move(
         (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
         (status = 409, description = "`already-exists`: something is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the copy does not fit in what is left of the user's quota (copies count like any file).", body = ErrorBody),
     ),
 )]
 pub async fn files_copy(
@@ -294,6 +295,7 @@ pub async fn versions_content(
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 404, description = "`not-found`: no live file with that id, or it has no such revision.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the version is larger than the current one by more than is left of the user's quota.", body = ErrorBody),
     ),
 )]
 pub async fn versions_restore(

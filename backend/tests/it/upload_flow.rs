@@ -684,3 +684,66 @@ async fn an_edit_of_a_file_that_another_file_replaced_is_a_conflicted_copy() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(blind["file"]["id"], second.file.id.as_str());
 }
+
+#[tokio::test]
+async fn copies_and_restored_versions_count_against_the_quota() {
+    let server = TestServer::start_with(|config| config.quota_bytes = 1_000_000).await;
+    let alice = server.user("alice").await;
+    let (status, _) = post_whole_file(&alice, "/a.bin", random_bytes(300_000, 41)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = post_whole_file(&alice, "/a.bin", random_bytes(100_000, 42)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let a_id = body["file"]["id"].as_str().unwrap().to_string();
+    // A copy fits while there is room for it, and counts like any file.
+    let copy = alice
+        .request(Method::POST, &format!("/api/v1/files/{a_id}/copy"))
+        .json(&serde_json::json!({ "path": "/copies/a.bin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copy.status(), StatusCode::CREATED);
+    let (status, body) = post_whole_file(&alice, "/c.bin", random_bytes(650_000, 43)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let c_id = body["file"]["id"].as_str().unwrap().to_string();
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["used_bytes"].as_u64(), Some(850_000));
+
+    // Restoring the 300,000-byte version in place of the 100,000-byte one needs
+    // 200,000 more bytes; 150,000 are left.
+    let restore = alice
+        .request(
+            Method::POST,
+            &format!("/api/v1/files/{a_id}/versions/1/restore"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restore.status(), StatusCode::INSUFFICIENT_STORAGE);
+    let body: serde_json::Value = restore.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "quota-exceeded", "{body}");
+    let copy = alice
+        .request(Method::POST, &format!("/api/v1/files/{c_id}/copy"))
+        .json(&serde_json::json!({ "path": "/d.bin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copy.status(), StatusCode::INSUFFICIENT_STORAGE);
+    let body: serde_json::Value = copy.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "quota-exceeded", "{body}");
+
+    // Neither changed anything.
+    let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
+    assert_eq!(me["used_bytes"].as_u64(), Some(850_000));
+    let root: FolderListing = alice.get("/api/v1/files?path=/").await.unwrap();
+    let names: Vec<&str> = root.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["copies", "a.bin", "c.bin"]);
+    let versions: serde_json::Value = alice
+        .get(&format!("/api/v1/files/{a_id}/versions"))
+        .await
+        .unwrap();
+    assert_eq!(
+        versions["versions"].as_array().map(Vec::len),
+        Some(2),
+        "{versions}"
+    );
+}

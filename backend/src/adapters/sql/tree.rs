@@ -3,7 +3,10 @@
 //! its changes to the journal.
 
 use super::entities::{chunks, file_versions, files, journal, users, version_chunks};
-use super::{backend, entry_from, lock_namespace, to_i64, to_u64, SqlMetadataStore, BATCH_ROWS};
+use super::{
+    backend, entry_from, lock_namespace, lock_namespace_root, to_i64, to_u64, SqlMetadataStore,
+    BATCH_ROWS,
+};
 use crate::domain::{
     Change, ChangeAction, FileEntry, FileId, RelPath, TrashedEntry, UserId, VersionInfo,
 };
@@ -356,7 +359,7 @@ pub async fn copy_entry(
         ));
     };
     let txn = db.begin().await.map_err(backend)?;
-    lock_namespace(&txn, owner).await?;
+    let (_, usage) = lock_namespace_root(&txn, owner).await?;
     let source = live_entry(&txn, owner, id).await?;
     let source_path = Store::path_of(&txn, owner, &source.id).await?;
     if source.is_folder && to.segments().starts_with(source_path.segments()) {
@@ -375,6 +378,8 @@ pub async fn copy_entry(
     // Depth-first over the source tree: (source entry, new parent id, new path).
     let mut pending = vec![(source, parent_id.to_string(), to.clone())];
     let mut top = None;
+    // Copies count against the quota like any other file, though they share chunks.
+    let mut copied_bytes = 0;
     while let Some((original, new_parent, new_path)) = pending.pop() {
         let copy = files::Model {
             id: FileId::generate().to_string(),
@@ -417,6 +422,7 @@ pub async fn copy_entry(
             .map_err(backend)?;
             copy_chunk_list(&txn, owner, &original.id, original.current_rev, &copy.id, 1).await?;
             add_usage(&txn, owner, copy.size).await?;
+            copied_bytes += copy.size;
         }
         Store::journal(
             &txn,
@@ -431,6 +437,7 @@ pub async fn copy_entry(
         .await?;
         top.get_or_insert(copy);
     }
+    usage.admit(copied_bytes, 0)?;
     txn.commit().await.map_err(backend)?;
     top.map(entry_from)
         .ok_or_else(|| StoreError::Backend("copy created nothing".into()))
@@ -473,7 +480,7 @@ pub async fn restore_version(
     now: i64,
 ) -> Result<FileEntry, StoreError> {
     let txn = db.begin().await.map_err(backend)?;
-    lock_namespace(&txn, owner).await?;
+    let (_, usage) = lock_namespace_root(&txn, owner).await?;
     let entry = live_entry(&txn, owner, id).await?;
     let old = file_versions::Entity::find_by_id((entry.id.clone(), to_i64(rev)))
         .one(&txn)
@@ -483,6 +490,7 @@ pub async fn restore_version(
     if old.rev == entry.current_rev {
         return Ok(entry_from(entry));
     }
+    usage.admit(old.size, entry.size)?;
     let new_rev = entry.current_rev + 1;
     file_versions::Entity::insert(file_versions::ActiveModel {
         file_id: Set(entry.id.clone()),
@@ -548,14 +556,15 @@ pub async fn search(
     pattern.push('%');
     let backend_kind = db.get_database_backend();
     let rows = if backend_kind == DbBackend::Sqlite && query.chars().count() >= 3 {
-        // The FTS5 trigram index (see the name-search migration): a quoted phrase
-        // of three or more characters matches names that contain it, in any case.
+        // The FTS5 trigram index of `files` (see the name-index migrations): a
+        // quoted phrase of three or more characters matches names that contain it,
+        // in any case.
         let phrase = format!("\"{}\"", query.replace('"', "\"\""));
         files::Entity::find()
             .from_raw_sql(Statement::from_sql_and_values(
                 DbBackend::Sqlite,
                 "SELECT files.* FROM files_name_index \
-                 JOIN files ON files.id = files_name_index.file_id \
+                 JOIN files ON files.rowid = files_name_index.rowid \
                  WHERE files_name_index MATCH ? AND files.owner_id = ? \
                  AND files.deleted_at IS NULL AND files.parent_id IS NOT NULL \
                  ORDER BY files.name LIMIT ?",
