@@ -26,6 +26,20 @@ test('new folder, rename, move by drag and by dialog, and copy', async ({ page }
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('dialog')).toBeHidden();
 
+  // By keyboard: Tab stays inside an open dialog, and closing it gives focus back
+  // to what opened it.
+  await page.getByTestId('new-folder').focus();
+  await page.keyboard.press('Enter');
+  const field = page.getByTestId('dialog-name');
+  await expect(field).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(page.getByTestId('dialog').locator('button:not([disabled])').last()).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(field).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('dialog')).toBeHidden();
+  await expect(page.getByTestId('new-folder')).toBeFocused();
+
   await files.rename('draft.txt', 'report.txt');
 
   // Drag a row onto a folder row.

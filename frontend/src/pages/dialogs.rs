@@ -32,8 +32,52 @@ fn focus_first(root: &web_sys::Element) {
     }
 }
 
+/// What Tab can reach inside a dialog.
+#[cfg(feature = "hydrate")]
+const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), \
+    select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+/// Keeps Tab inside a modal dialog: Tab on its last focusable element goes to the
+/// first, Shift+Tab on the first (or from outside it) to the last.
+#[cfg(feature = "hydrate")]
+fn keep_focus_inside(root: &web_sys::Element, event: &web_sys::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let Ok(found) = root.query_selector_all(FOCUSABLE) else {
+        return;
+    };
+    let focusable: Vec<web_sys::HtmlElement> = (0..found.length())
+        .filter_map(|i| found.item(i))
+        .filter_map(|node| node.dyn_into().ok())
+        .collect();
+    let (Some(first), Some(last)) = (focusable.first(), focusable.last()) else {
+        event.prevent_default();
+        return;
+    };
+    let active = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.active_element());
+    let is_active = |element: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|active| active == element.unchecked_ref::<web_sys::Element>())
+    };
+    let inside = active
+        .as_ref()
+        .is_some_and(|active| root.contains(Some(active.unchecked_ref())));
+    let target = if event.shift_key() && (is_active(first) || !inside) {
+        last
+    } else if !event.shift_key() && (is_active(last) || !inside) {
+        first
+    } else {
+        return;
+    };
+    event.prevent_default();
+    let _ = target.focus();
+}
+
 /// A modal dialog titled `title`; `on_close` runs on Escape, on a click beside it,
-/// and is what "Cancel" buttons call.
+/// and is what "Cancel" buttons call. Tab stays inside it while it is open, and
+/// focus goes back to where it was when it closes.
 #[component]
 pub fn Modal(
     #[prop(into)] title: String,
@@ -43,16 +87,36 @@ pub fn Modal(
 ) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Some(element) = node.get() {
-            focus_first(&element);
-        }
-    });
-    let on_key = move |event: leptos::ev::KeyboardEvent| {
-        if event.key() == "Escape" {
+    {
+        use wasm_bindgen::JsCast;
+        let opener = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.active_element())
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        let opener = send_wrapper::SendWrapper::new(opener);
+        on_cleanup(move || {
+            if let Some(opener) = opener.take() {
+                let _ = opener.focus();
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(element) = node.get() {
+                focus_first(&element);
+            }
+        });
+    }
+    let on_key = move |event: leptos::ev::KeyboardEvent| match event.key().as_str() {
+        "Escape" => {
             event.prevent_default();
             on_close.run(());
         }
+        #[cfg(feature = "hydrate")]
+        "Tab" => {
+            if let Some(element) = node.get_untracked() {
+                keep_focus_inside(&element, &event);
+            }
+        }
+        _ => {}
     };
     view! {
         <div class="modal-backdrop" on:click=move |_| on_close.run(())>
