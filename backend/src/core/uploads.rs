@@ -56,14 +56,17 @@ impl ChunkAssembly {
 
 /// Notes a finished chunk write: stored, or the request's first error.
 fn record_write(
-    write: Result<UploadChunk, crate::ports::StoreError>,
+    write: Result<Result<UploadChunk, crate::ports::StoreError>, tokio::task::JoinError>,
     stored: &mut Vec<UploadChunk>,
     first_error: &mut Option<Error>,
 ) {
     match write {
-        Ok(chunk) => stored.push(chunk),
-        Err(error) => {
+        Ok(Ok(chunk)) => stored.push(chunk),
+        Ok(Err(error)) => {
             first_error.get_or_insert(error.into());
+        }
+        Err(failed) => {
+            first_error.get_or_insert(Error::Internal(format!("a chunk write failed: {failed}")));
         }
     }
 }
@@ -392,10 +395,11 @@ impl Core {
                                     record_write(write, &mut stored, &mut first_error);
                                 }
                             }
+                            // Spawned, so the write runs while the body streams on.
                             let blobs = std::sync::Arc::clone(&self.blobs);
-                            writes.push(async move {
+                            writes.push(tokio::spawn(async move {
                                 blobs.put(&chunk.id, bytes).await.map(|()| chunk)
-                            });
+                            }));
                         }
                         Err(mismatch) => {
                             first_error.get_or_insert(mismatch);
