@@ -12,6 +12,7 @@ mod m20261125_000004_inline_chunks;
 mod m20261125_000005_upload_base_file;
 mod m20261125_000006_shares;
 mod m20261125_000007_child_name_index;
+mod m20261126_000008_external_name_index;
 
 /// Runs every migration in order; the server calls it on start-up.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_upload_base_file::Migration),
             Box::new(m20261125_000006_shares::Migration),
             Box::new(m20261125_000007_child_name_index::Migration),
+            Box::new(m20261126_000008_external_name_index::Migration),
         ]
     }
 }

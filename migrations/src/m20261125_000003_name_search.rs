@@ -23,7 +23,7 @@ const POSTGRES_UP: &str = "DO $$ BEGIN \
     END IF; \
 END $$";
 
-const SQLITE_UP: [&str; 5] = [
+pub(crate) const SQLITE_UP: [&str; 5] = [
     "CREATE VIRTUAL TABLE files_name_index USING fts5(\
         name, file_id UNINDEXED, tokenize = 'trigram case_sensitive 0')",
     "INSERT INTO files_name_index (rowid, name, file_id) SELECT rowid, name, id FROM files",
