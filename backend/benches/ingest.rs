@@ -6,6 +6,9 @@
 //! - both again with the chunk store in memory (tmpfs): the server's own cost;
 //! - SHA-256 over the same bytes on one core, the re-hash no upload can skip;
 //! - the server's peak resident memory (VmHWM) over all of it;
+//! - (diagnosis) the CPU time per MB of the server and of the client (this process,
+//!   or curl) during the packed upload to tmpfs and a curl PUT to the same server,
+//!   and how many of the machine's cores they kept busy;
 //! - the disk's ceiling for that ingest: the same bytes written durably as 1 MiB
 //!   files, as the chunk store writes them;
 //! - small-file commits per second on SQLite and on PostgreSQL, against a bare
@@ -26,6 +29,7 @@ use frontend::api::types::{
 use futures::StreamExt;
 use process::ServerProcess;
 use sea_orm::{ConnectionTrait, Database};
+use std::future::Future;
 use std::time::Instant;
 use wasm_chunker::{chunk_all, ChunkParams, ChunkRef};
 
@@ -208,6 +212,61 @@ fn sha256_one_core(data: &Bytes) -> f64 {
     data.len() as f64 / 1e6 / started.elapsed().as_secs_f64()
 }
 
+/// CPU seconds used so far, from `/proc/<pid>/stat`: the process's own (user and
+/// system), and that of its children it has waited for.
+fn cpu_seconds(pid: &str) -> (f64, f64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command name, from field 3 (state) on.
+    let fields: Vec<f64> = stat[stat.rfind(')').unwrap() + 2..]
+        .split(' ')
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    // utime, stime, cutime, cstime are fields 14 to 17, in clock ticks of 1/100 s.
+    let ticks = |i: usize| fields[i - 3] / 100.0;
+    (ticks(14) + ticks(15), ticks(16) + ticks(17))
+}
+
+/// Where the cores went while `work` ran: CPU seconds of the server, of this process
+/// (the client) and of the children it waited for (curl).
+struct CpuUse {
+    server: f64,
+    client: f64,
+    children: f64,
+    seconds: f64,
+}
+
+impl CpuUse {
+    async fn measure<T>(server: &ServerProcess, work: impl Future<Output = T>) -> (T, CpuUse) {
+        let pid = server.child.id().to_string();
+        let (server_before, _) = cpu_seconds(&pid);
+        let (client_before, children_before) = cpu_seconds("self");
+        let started = Instant::now();
+        let value = work.await;
+        let seconds = started.elapsed().as_secs_f64();
+        let (server_after, _) = cpu_seconds(&pid);
+        let (client_after, children_after) = cpu_seconds("self");
+        let used = CpuUse {
+            server: server_after - server_before,
+            client: client_after - client_before,
+            children: children_after - children_before,
+            seconds,
+        };
+        (value, used)
+    }
+
+    /// CPU ms per MB of `bytes` for each side, and the cores kept busy on average.
+    fn describe(&self, bytes: usize) -> String {
+        let per_mb = |s: f64| s * 1000.0 / (bytes as f64 / 1e6);
+        let total = self.server + self.client + self.children;
+        format!(
+            "CPU per MB: server {:.2} ms, client {:.2} ms; {:.2} of the 2 cores busy",
+            per_mb(self.server),
+            per_mb(self.client + self.children),
+            total / self.seconds
+        )
+    }
+}
+
 /// Waits until the kernel has written every dirty page, so one measurement does not
 /// pay for the previous one's writes.
 fn flush_disk() {
@@ -339,12 +398,12 @@ async fn main() {
     std::fs::write(&file, &first.data).unwrap();
 
     let curl_token = sign_up(&http, &base, "curl").await;
-    let curl_put = || {
+    let curl_put = |base: &str, token: &str| {
         let started = Instant::now();
         let status = std::process::Command::new("curl")
             .args(["-sS", "-o", "/dev/null", "--fail", "-T"])
             .arg(&file)
-            .args(["-H", &format!("Authorization: Bearer {curl_token}")])
+            .args(["-H", &format!("Authorization: Bearer {token}")])
             .args(["-H", "Content-Type: application/octet-stream"])
             .arg(format!("{base}/api/v1/bench/discard"))
             .status()
@@ -353,14 +412,14 @@ async fn main() {
         size as f64 / 1e6 / started.elapsed().as_secs_f64()
     };
     // The baseline is measured before and after the uploads; the better run counts.
-    let curl_before = curl_put();
+    let curl_before = curl_put(&base, &curl_token);
 
     let packed_token = sign_up(&http, &base, "packed").await;
     let packed = ingest(&http, &base, &packed_token, &first, 16 * MIB as u64, 4).await;
     let single_token = sign_up(&http, &base, "single").await;
     let single = ingest(&http, &base, &single_token, &second, 1, 4).await;
     let rss = server.peak_rss_mib();
-    let curl = curl_before.max(curl_put());
+    let curl = curl_before.max(curl_put(&base, &curl_token));
     server.kill();
     flush_disk();
     let disk = durable_disk_writes(&data_dir.path().join("disk-ceiling"), &first.data);
@@ -372,7 +431,14 @@ async fn main() {
     let memory_server = ServerProcess::start(memory_dir.path(), &bench_env);
     let memory_base = memory_server.base.clone();
     let token = sign_up(&http, &memory_base, "packed").await;
-    let memory_packed = ingest(&http, &memory_base, &token, &first, 16 * MIB as u64, 4).await;
+    let (memory_packed, memory_packed_cpu) = CpuUse::measure(
+        &memory_server,
+        ingest(&http, &memory_base, &token, &first, 16 * MIB as u64, 4),
+    )
+    .await;
+    let token = sign_up(&http, &memory_base, "curl").await;
+    let (_, curl_cpu) =
+        CpuUse::measure(&memory_server, async { curl_put(&memory_base, &token) }).await;
     let token = sign_up(&http, &memory_base, "single").await;
     let memory_single = ingest(&http, &memory_base, &token, &second, 1, 4).await;
     let rss = rss.max(memory_server.peak_rss_mib());
@@ -407,6 +473,14 @@ async fn main() {
         memory_packed / hashing
     );
     println!("  server peak RSS over all uploads          {rss:7.0} MiB    (target < 200)");
+    println!(
+        "  (diagnosis) packed tmpfs upload: {}",
+        memory_packed_cpu.describe(size)
+    );
+    println!(
+        "  (diagnosis) curl to the discard endpoint: {}",
+        curl_cpu.describe(size)
+    );
 
     println!(
         "  small-file commits, SQLite       {sqlite_commits:7.0}/s   bare INSERTs {sqlite_inserts:7.0}/s   {:.2}x (target >= 0.3)",

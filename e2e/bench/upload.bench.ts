@@ -9,6 +9,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,35 @@ import { FilesPage } from '../tests/pages';
 import { MIB, writeRandomFile } from '../tests/support';
 
 const SIZE = Number(process.env.BENCH_UPLOAD_MIB ?? 1024) * MIB;
+
+/** CPU seconds used so far by Chromium's processes and by the `cairn` server (Linux `/proc`). */
+function cpuSeconds(): { browser: number; server: number } {
+  const used = { browser: 0, server: 0 };
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // the process ended meanwhile
+    }
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    if (/chrom/.test(command)) used.browser += seconds;
+    else if (command === 'cairn') used.server += seconds;
+  }
+  return used;
+}
+
+/** Runs `work`; its CPU cost in ms per MB of the file, in the browser and in the server. */
+async function costed<T>(work: () => Promise<T>): Promise<{ value: T; browser: number; server: number }> {
+  const before = cpuSeconds();
+  const value = await work();
+  const after = cpuSeconds();
+  const perMb = (seconds: number) => (seconds * 1000) / (SIZE / 1e6);
+  return { value, browser: perMb(after.browser - before.browser), server: perMb(after.server - before.server) };
+}
 
 declare global {
   interface Window {
@@ -59,19 +89,21 @@ test('upload throughput in the browser', async ({ page, baseURL }) => {
         }
       }).observe(document.body, { subtree: true, attributes: true, childList: true });
     });
-    await files.pickFiles(path);
-    await files.waitUntilUploaded(name, 600_000);
+    const upload = await costed(async () => {
+      await files.pickFiles(path);
+      await files.waitUntilUploaded(name, 600_000);
+    });
     const uploadMs = await page.evaluate(() => window.benchDone! - window.benchStarted!);
 
-    const rawMs = await page.evaluate(async () => {
+    const raw = await costed(() => page.evaluate(async () => {
       const started = performance.now();
       const response = await fetch('/api/v1/bench/discard', { method: 'PUT', body: window.benchPicked! });
       if (!response.ok) throw new Error(`discard answered ${response.status}`);
       await response.json();
       return performance.now() - started;
-    });
+    }));
 
-    const chunkMs = await page.evaluate(async () => {
+    const chunking = await costed(() => page.evaluate(async () => {
       const config = await (await fetch('/api/v1/config')).json();
       const worker = new Worker('/chunk-worker.js', { type: 'module' });
       const started = performance.now();
@@ -84,7 +116,7 @@ test('upload throughput in the browser', async ({ page, baseURL }) => {
       });
       worker.terminate();
       return performance.now() - started;
-    });
+    }));
 
     const curlSeconds = Number(
       execFileSync('curl', [
@@ -104,22 +136,27 @@ test('upload throughput in the browser', async ({ page, baseURL }) => {
     );
 
     const mbps = (ms: number) => SIZE / 1e6 / (ms / 1000);
-    const upload = mbps(uploadMs);
-    const raw = mbps(rawMs);
-    const chunking = mbps(chunkMs);
-    const curl = mbps(curlSeconds * 1000);
+    const uploadMbps = mbps(uploadMs);
+    const rawMbps = mbps(raw.value);
+    const chunkingMbps = mbps(chunking.value);
+    const curlMbps = mbps(curlSeconds * 1000);
     const line = (label: string, value: number, note: string) =>
       console.log(`  ${label.padEnd(48)} ${value.toFixed(0).padStart(6)} MB/s   ${note}`);
+    const cost = (run: { browser: number; server: number }) =>
+      `CPU per MB: browser ${run.browser.toFixed(2)} ms, server ${run.server.toFixed(2)} ms`;
     console.log(`browser upload (Chromium, ${SIZE / MIB} MiB of fresh random bytes on disk, loopback):`);
-    line('Cairn upload, pick to done', upload, `${(upload / raw).toFixed(2)}x the raw PUT (target >= 0.7)`);
-    line('raw ceiling: one fetch PUT of the File (discard)', raw, '(baseline)');
-    line('(diagnosis) chunking worker alone', chunking, `${(chunking / raw).toFixed(2)}x the raw PUT`);
-    line('curl PUT of the same bytes (discard)', curl, `${(curl / raw).toFixed(2)}x the browser's raw PUT`);
-    console.log(`BENCH browser_upload_mbps=${upload.toFixed(1)}`);
-    console.log(`BENCH browser_raw_put_mbps=${raw.toFixed(1)}`);
-    console.log(`BENCH browser_upload_ratio=${(upload / raw).toFixed(3)}`);
-    console.log(`BENCH browser_chunking_mbps=${chunking.toFixed(1)}`);
-    console.log(`BENCH curl_put_mbps=${curl.toFixed(1)}`);
+    line('Cairn upload, pick to done', uploadMbps, `${(uploadMbps / rawMbps).toFixed(2)}x the raw PUT (target >= 0.7)`);
+    line('raw ceiling: one fetch PUT of the File (discard)', rawMbps, '(baseline)');
+    line('(diagnosis) chunking worker alone', chunkingMbps, `${(chunkingMbps / rawMbps).toFixed(2)}x the raw PUT`);
+    line('curl PUT of the same bytes (discard)', curlMbps, `${(curlMbps / rawMbps).toFixed(2)}x the browser's raw PUT`);
+    console.log(`  (diagnosis) Cairn upload ${cost(upload)}`);
+    console.log(`  (diagnosis) raw PUT      ${cost(raw)}`);
+    console.log(`  (diagnosis) chunking     ${cost(chunking)}`);
+    console.log(`BENCH browser_upload_mbps=${uploadMbps.toFixed(1)}`);
+    console.log(`BENCH browser_raw_put_mbps=${rawMbps.toFixed(1)}`);
+    console.log(`BENCH browser_upload_ratio=${(uploadMbps / rawMbps).toFixed(3)}`);
+    console.log(`BENCH browser_chunking_mbps=${chunkingMbps.toFixed(1)}`);
+    console.log(`BENCH curl_put_mbps=${curlMbps.toFixed(1)}`);
   } finally {
     await rm(path, { force: true });
   }
