@@ -13,7 +13,8 @@
 //!   files, as the chunk store writes them;
 //! - small-file commits per second on SQLite and on PostgreSQL, against a bare
 //!   INSERT loop on the same database (measured first, before the uploads fill the
-//!   disk's write-back).
+//!   disk's write-back), and (diagnosis) requests that do nothing, one at a time:
+//!   the part of a commit that is HTTP alone.
 //!
 //! `BENCH_INGEST_MIB` (default 2048) sets the upload size, `BENCH_COMMITS` (default
 //! 1000) the number of small files, `BENCH_POSTGRES_URL` the PostgreSQL server.
@@ -285,6 +286,22 @@ async fn commit_rates(http: &reqwest::Client, base: &str, db_url: &str, n: usize
     (commits, before.max(after))
 }
 
+/// Requests per second that do no work on the server (`GET /api/v1/config`), one at
+/// a time: what HTTP alone costs a commit.
+async fn empty_requests_per_second(http: &reqwest::Client, base: &str, n: usize) -> f64 {
+    let started = Instant::now();
+    for _ in 0..n {
+        let response = http
+            .get(format!("{base}/api/v1/config"))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        response.bytes().await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
 /// Small-file commits per second through `POST /api/v1/files`, one at a time.
 async fn commits_per_second(http: &reqwest::Client, base: &str, token: &str, n: usize) -> f64 {
     let started = Instant::now();
@@ -353,6 +370,7 @@ async fn main() {
     );
     let (sqlite_commits, sqlite_inserts) =
         commit_rates(&http, &sqlite_server.base, &sqlite_url, commits).await;
+    let empty_requests = empty_requests_per_second(&http, &sqlite_server.base, commits).await;
     sqlite_server.kill();
 
     let admin = Database::connect(format!("{postgres}/postgres"))
@@ -489,6 +507,11 @@ async fn main() {
     println!(
         "  small-file commits, PostgreSQL   {pg_commits:7.0}/s   bare INSERTs {pg_inserts:7.0}/s   {:.2}x (target >= 0.3)",
         pg_commits / pg_inserts
+    );
+    println!(
+        "  (diagnosis) requests that do nothing      {empty_requests:7.0}/s   (HTTP alone: {:.3} ms of each SQLite commit's {:.3} ms)",
+        1000.0 / empty_requests,
+        1000.0 / sqlite_commits
     );
     println!("BENCH curl_discard_mbps={curl:.1}");
     println!("BENCH ingest_packed_mbps={packed:.1}");
