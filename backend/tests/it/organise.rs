@@ -55,14 +55,7 @@ async fn move_rename_and_copy() {
     );
 
     // Copying a folder copies its tree; contents are shared, nothing is re-uploaded.
-    let copied: FileMeta = alice
-        .json(
-            Method::POST,
-            &format!("/api/v1/files/{docs_id}/copy"),
-            &json!({"path": "/Backup/Docs"}),
-        )
-        .await
-        .unwrap();
+    let copied = alice.copy_entry(docs_id, "/Backup/Docs").await.unwrap();
     assert!(copied.is_folder);
     assert_ne!(copied.id, *docs_id);
     assert_eq!(names(&alice, "/Backup/Docs").await, ["b.txt", "c.txt"]);
@@ -179,14 +172,7 @@ async fn versions_keep_every_change_and_restore_any() {
     assert_eq!(old.status(), StatusCode::OK);
     assert!(old.bytes().await.unwrap() == v1);
 
-    let restored: FileMeta = alice
-        .json(
-            Method::POST,
-            &format!("/api/v1/files/{id}/versions/1/restore"),
-            &json!({}),
-        )
-        .await
-        .unwrap();
+    let restored = alice.restore_version(id, 1).await.unwrap();
     assert_eq!(restored.rev, 3);
     assert_eq!(content(&alice, id).await, v1);
     let missing = alice

@@ -297,6 +297,26 @@ impl Client {
         .await
     }
 
+    /// Copies an entry to `to`.
+    pub async fn copy_entry(&self, id: &str, to: &str) -> Result<FileMeta, Failure> {
+        self.json(
+            Method::POST,
+            &format!("/api/v1/files/{id}/copy"),
+            &serde_json::json!({ "path": to }),
+        )
+        .await
+    }
+
+    /// Makes revision `rev` of file `id` current again.
+    pub async fn restore_version(&self, id: &str, rev: u64) -> Result<FileMeta, Failure> {
+        self.json(
+            Method::POST,
+            &format!("/api/v1/files/{id}/versions/{rev}/restore"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
     pub async fn download(&self, file_id: &str) -> reqwest::Response {
         self.request(Method::GET, &format!("/api/v1/files/{file_id}/content"))
             .send()

@@ -695,13 +695,7 @@ async fn copies_and_restored_versions_count_against_the_quota() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let a_id = body["file"]["id"].as_str().unwrap().to_string();
     // A copy fits while there is room for it, and counts like any file.
-    let copy = alice
-        .request(Method::POST, &format!("/api/v1/files/{a_id}/copy"))
-        .json(&serde_json::json!({ "path": "/copies/a.bin" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(copy.status(), StatusCode::CREATED);
+    alice.copy_entry(&a_id, "/copies/a.bin").await.unwrap();
     let (status, body) = post_whole_file(&alice, "/c.bin", random_bytes(650_000, 43)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let c_id = body["file"]["id"].as_str().unwrap().to_string();
@@ -710,26 +704,12 @@ async fn copies_and_restored_versions_count_against_the_quota() {
 
     // Restoring the 300,000-byte version in place of the 100,000-byte one needs
     // 200,000 more bytes; 150,000 are left.
-    let restore = alice
-        .request(
-            Method::POST,
-            &format!("/api/v1/files/{a_id}/versions/1/restore"),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(restore.status(), StatusCode::INSUFFICIENT_STORAGE);
-    let body: serde_json::Value = restore.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "quota-exceeded", "{body}");
-    let copy = alice
-        .request(Method::POST, &format!("/api/v1/files/{c_id}/copy"))
-        .json(&serde_json::json!({ "path": "/d.bin" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(copy.status(), StatusCode::INSUFFICIENT_STORAGE);
-    let body: serde_json::Value = copy.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "quota-exceeded", "{body}");
+    let refused = alice.restore_version(&a_id, 1).await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(refused.body.error.code, "quota-exceeded");
+    let refused = alice.copy_entry(&c_id, "/d.bin").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(refused.body.error.code, "quota-exceeded");
 
     // Neither changed anything.
     let me: serde_json::Value = alice.get("/api/v1/me").await.unwrap();
