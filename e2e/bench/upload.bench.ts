@@ -144,7 +144,7 @@ test('upload throughput in the browser', async ({ page, baseURL }) => {
       console.log(`  ${label.padEnd(48)} ${value.toFixed(0).padStart(6)} MB/s   ${note}`);
     const cost = (run: { browser: number; server: number }) =>
       `CPU per MB: browser ${run.browser.toFixed(2)} ms, server ${run.server.toFixed(2)} ms`;
-    console.log(`browser upload (Chromium, ${SIZE / MIB} MiB of fresh random bytes on disk, loopback):`);
+    console.log(`browser upload (Chromium, ${SIZE / MIB} MiB of fresh random bytes in a file under ${tmpdir()}, loopback):`);
     line('Cairn upload, pick to done', uploadMbps, `${(uploadMbps / rawMbps).toFixed(2)}x the raw PUT (target >= 0.7)`);
     line('raw ceiling: one fetch PUT of the File (discard)', rawMbps, '(baseline)');
     line('(diagnosis) chunking worker alone', chunkingMbps, `${(chunkingMbps / rawMbps).toFixed(2)}x the raw PUT`);
