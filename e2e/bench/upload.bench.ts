@@ -1,11 +1,13 @@
 // Browser upload benchmark, in Debian's headless Chromium against a release `cairn`
-// on loopback, over a 1 GiB file of fresh random bytes on disk (so nothing is
+// on loopback, over a 1 GiB file of fresh random bytes under TMPDIR (so nothing is
 // deduplicated). Prints MB/s for: the file browser uploading it from pick to done
 // (chunking, hashing, announcing, packed PUTs, commit); the same browser's raw
 // ceiling, one plain `fetch` PUT of the same File to the discard endpoint from the
 // same page; their ratio (target >= 0.7); the chunking worker alone on the same file
 // (where the time goes when the ratio is low); and curl sending the same bytes to
-// the discard endpoint, for reference.
+// the discard endpoint, for reference. For the upload, the raw PUT and the chunking
+// worker it also prints the CPU time per MB spent in Chromium's processes and in the
+// server: on a machine with few cores, these say how far the ratio can go.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
