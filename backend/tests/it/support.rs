@@ -289,19 +289,19 @@ impl Client {
 
     /// Moves or renames an entry to `to`.
     pub async fn move_entry(&self, id: &str, to: &str) -> Result<FileMeta, Failure> {
-        self.json(
-            Method::POST,
-            &format!("/api/v1/files/{id}/move"),
-            &serde_json::json!({ "path": to }),
-        )
-        .await
+        self.entry_to(id, "move", to).await
     }
 
     /// Copies an entry to `to`.
     pub async fn copy_entry(&self, id: &str, to: &str) -> Result<FileMeta, Failure> {
+        self.entry_to(id, "copy", to).await
+    }
+
+    /// `POST /api/v1/files/{id}/{action}` with the path `to`: a move or a copy.
+    async fn entry_to(&self, id: &str, action: &str, to: &str) -> Result<FileMeta, Failure> {
         self.json(
             Method::POST,
-            &format!("/api/v1/files/{id}/copy"),
+            &format!("/api/v1/files/{id}/{action}"),
             &serde_json::json!({ "path": to }),
         )
         .await
