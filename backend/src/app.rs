@@ -28,6 +28,15 @@ fn millis(secs: u64) -> i64 {
 /// Builds the application for `config`: opens the stores (running migrations) and
 /// wires the router.
 pub async fn build(config: &Config) -> anyhow::Result<App> {
+    build_wrapping_blobs(config, |blobs| blobs).await
+}
+
+/// [`build`], with the chunk store that `config` names handed to `wrap` first: for
+/// tests that pause or break chunk writes and deletions at chosen moments.
+pub async fn build_wrapping_blobs(
+    config: &Config,
+    wrap: impl FnOnce(Arc<dyn BlobStore>) -> Arc<dyn BlobStore>,
+) -> anyhow::Result<App> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
             "while creating the data directory {}",
@@ -47,6 +56,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
                 .context("while connecting to the S3 chunk store")?,
         ),
     };
+    let blobs = wrap(blobs);
     let limits = Limits {
         upload_ttl_ms: millis(config.upload_ttl_secs),
         gc_interval_ms: config.gc_interval_secs.saturating_mul(1000),

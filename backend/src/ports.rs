@@ -31,6 +31,10 @@ pub enum StoreError {
     /// The operation does not make sense (e.g. moving a folder into itself).
     #[error("invalid: {0}")]
     Invalid(String),
+    /// A chunk the operation needs is being deleted by garbage collection at this
+    /// moment; the same operation succeeds once it is done.
+    #[error("chunk {0} is being collected")]
+    ChunkBusy(String),
     /// A commit would take the owner past their quota.
     #[error("over quota: {needed} bytes needed, {available} free")]
     QuotaExceeded {
@@ -166,8 +170,19 @@ pub trait MetadataStore: Send + Sync {
         owner: &UserId,
         chunks: &[ChunkId],
     ) -> Result<HashSet<ChunkId>, StoreError>;
+    /// Of `chunks`, those referenced by a version of a live file in `owner`'s tree
+    /// under `root` (the entry itself when it is a file): what a share's recipient
+    /// can read of them through a share of `root`.
+    async fn known_chunks_under(
+        &self,
+        owner: &UserId,
+        root: &FileId,
+        chunks: &[ChunkId],
+    ) -> Result<HashSet<ChunkId>, StoreError>;
     /// Records that chunks of an upload arrived and their bytes are stored: in the
     /// blob store, or, for the small chunks in `inline`, here with the record.
+    /// Returns the chunks that garbage collection is deleting at this moment: they
+    /// are left unreceived, to be sent again once it is done.
     async fn chunks_received(
         &self,
         owner: &UserId,
@@ -175,6 +190,14 @@ pub trait MetadataStore: Send + Sync {
         received: &[UploadChunk],
         inline: &[(ChunkId, Bytes)],
         now: i64,
+    ) -> Result<Vec<ChunkId>, StoreError>;
+    /// Takes back the mark "received" of chunks `indexes` of an upload, whose bytes
+    /// turned out to be gone: they are to be sent again.
+    async fn chunks_lost(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+        indexes: &[u64],
     ) -> Result<(), StoreError>;
     /// The bytes of a chunk kept in the metadata store, if it is.
     async fn inline_chunk(&self, id: &ChunkId) -> Result<Option<Bytes>, StoreError>;
@@ -269,12 +292,17 @@ pub trait MetadataStore: Send + Sync {
     /// Deletes `owner`'s upload session `upload`, given up on; whether there was one.
     /// Chunks only it held become collectable once their grace period has passed.
     async fn delete_upload(&self, owner: &UserId, upload: &UploadId) -> Result<bool, StoreError>;
-    /// Chunks that no version and no upload references and whose grace period has
-    /// passed, at most `limit`.
+    /// Chunks that no version and no upload references, whose grace period has
+    /// passed and which no other collector is deleting, at most `limit`.
     async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError>;
-    /// Removes a chunk's record if it is still collectable, in one transaction;
-    /// true when it did, and the caller may then delete the bytes.
-    async fn forget_chunk(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError>;
+    /// Marks a chunk as being collected if it is still collectable, in one
+    /// transaction; true when it did: the caller may then delete its bytes and
+    /// then calls [`MetadataStore::forget_chunk`]. While it is marked, no upload can
+    /// mark it received and no commit can reference it.
+    async fn begin_collecting(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError>;
+    /// Deletes the record of a chunk marked by `begin_collecting` once its bytes
+    /// are gone; true when it did.
+    async fn forget_chunk(&self, id: &ChunkId) -> Result<bool, StoreError>;
 
     /// Stores a new share. A user share of the same entry with the same recipient
     /// already there is `AlreadyExists`.
@@ -324,7 +352,9 @@ pub trait AttemptLimiter: Send + Sync {
 /// Content-addressed chunk bytes.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
-    /// Stores a chunk durably; storing an existing chunk again is a no-op.
+    /// Stores a chunk durably. Storing an existing chunk again keeps one copy but
+    /// must take as long as storing a new one (no answer may reveal that some
+    /// other user stores it).
     async fn put(&self, id: &ChunkId, bytes: Bytes) -> Result<(), StoreError>;
     /// Reads a whole chunk.
     async fn get(&self, id: &ChunkId) -> Result<Bytes, StoreError>;

@@ -42,9 +42,11 @@ impl Core {
     }
 
     /// Expires abandoned uploads and deletes the bytes of chunks nothing references.
-    /// A chunk's record is removed (re-checking, in one transaction, that it is still
-    /// unreferenced) before its bytes, so a crash in between leaves at worst an
-    /// orphaned file, never a record without bytes.
+    /// A chunk's record is first marked as being collected (re-checking, in one
+    /// transaction, that it is still unreferenced), then its bytes are deleted, then
+    /// the record. While it is marked, an upload that sends the same chunk is told
+    /// to send it again, so no file can come to reference bytes about to go; a crash
+    /// in between leaves a marked record, which the next collection finishes.
     pub async fn collect_garbage(&self) -> Result<GcReport, Error> {
         self.collect_garbage_at(now_ms()).await
     }
@@ -58,8 +60,9 @@ impl Core {
         loop {
             let batch = self.meta.collectable_chunks(now, GC_BATCH).await?;
             for id in &batch {
-                if self.meta.forget_chunk(id, now).await? {
+                if self.meta.begin_collecting(id, now).await? {
                     self.blobs.delete(id).await?;
+                    self.meta.forget_chunk(id).await?;
                     report.chunks_removed += 1;
                 }
             }

@@ -124,6 +124,7 @@ impl From<StoreError> for Error {
             StoreError::QuotaExceeded { needed, available } => {
                 Error::QuotaExceeded { needed, available }
             }
+            StoreError::ChunkBusy(chunk) => Error::ChunkBusy(format!("chunk {chunk}")),
             StoreError::Backend(cause) => Error::Internal(cause),
         }
     }

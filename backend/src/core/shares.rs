@@ -6,6 +6,7 @@
 //! leaves it; a link holder acts in the owner's namespace only through the methods
 //! here, which check the link's permission first.
 
+use super::access::View;
 use super::accounts::{hash_password, verify_password};
 use super::uploads::DedupScope;
 use super::{now_ms, Core, Download, InitRequest, UploadState};
@@ -513,8 +514,13 @@ impl Core {
             device: Some(LINK_DEVICE.to_string()),
             ..request
         };
-        self.upload_init_in(&access.owner, request, DedupScope::ThisUpload)
-            .await
+        self.upload_init_in(
+            &access.owner,
+            (&access.owner, &View::Own),
+            request,
+            DedupScope::ThisUpload,
+        )
+        .await
     }
 
     /// An upload session started through this link (its path lies inside the root).

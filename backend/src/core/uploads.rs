@@ -7,6 +7,7 @@ use crate::domain::{
     chunks_needed, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, FileId, RelPath,
     UploadChunk, UploadId, UploadSession, User,
 };
+use crate::ports::StoreError;
 use bytes::{Bytes, BytesMut};
 use futures::stream::{FuturesUnordered, Stream};
 use futures::StreamExt;
@@ -54,6 +55,10 @@ impl ChunkAssembly {
     }
 }
 
+/// How often a file sent whole is committed again when a collector was deleting
+/// one of its chunks.
+const SMALL_COMMIT_ATTEMPTS: u32 = 10;
+
 /// Notes a finished chunk write: stored, or the request's first error.
 fn record_write(
     write: Result<Result<UploadChunk, crate::ports::StoreError>, tokio::task::JoinError>,
@@ -71,11 +76,15 @@ fn record_write(
     }
 }
 
-/// Whose stored chunks an upload may skip sending.
+/// Whose stored chunks an upload may skip sending (DESIGN §5, dedup scope): never
+/// one the sender could not read, so that announcing a hash without its bytes
+/// reveals nothing and reaches nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum DedupScope {
-    /// Chunks already in the uploading user's scope (their own uploads).
-    Owner,
+    /// Chunks the requesting user can read: those of their own files and open
+    /// uploads, and for an upload into a folder shared with them, those of the files
+    /// in that folder's tree (not the rest of the owner's).
+    Reader,
     /// Only chunks received in this upload: for uploads through a link, whose sender
     /// must learn nothing of what the owner stores.
     ThisUpload,
@@ -142,9 +151,13 @@ impl Core {
         Ok((acting, upload, view))
     }
 
+    /// Which of an upload's chunks must still be sent: those not received in it and
+    /// not in `scope`. `requester` sends the upload into `acting`'s tree, seen
+    /// through `view`.
     async fn needed_of(
         &self,
-        user: &User,
+        requester: &User,
+        (acting, view): (&User, &View),
         chunks: &[UploadChunk],
         scope: DedupScope,
     ) -> Result<Vec<u64>, Error> {
@@ -157,8 +170,41 @@ impl Core {
             return Ok(pending.iter().map(|(index, _)| *index).collect());
         }
         let ids: Vec<ChunkId> = pending.iter().map(|(_, id)| *id).collect();
-        let known = self.meta.known_chunks(&user.id, &ids).await?;
+        let known = self
+            .readable_chunks(requester, (acting, view), &ids)
+            .await?;
         Ok(chunks_needed(&pending, &known))
+    }
+
+    /// Of `ids`, the chunks `requester` can already read, uploading into `acting`'s
+    /// tree through `view`: in their own tree (files and open uploads), and through
+    /// a share, in the shared folder's tree.
+    async fn readable_chunks(
+        &self,
+        requester: &User,
+        (acting, view): (&User, &View),
+        ids: &[ChunkId],
+    ) -> Result<HashSet<ChunkId>, Error> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let View::Shared { mount, .. } = view else {
+            return Ok(self.meta.known_chunks(&acting.id, ids).await?);
+        };
+        let mut known = self.meta.known_chunks(&requester.id, ids).await?;
+        let rest: Vec<ChunkId> = ids
+            .iter()
+            .filter(|id| !known.contains(*id))
+            .copied()
+            .collect();
+        if !rest.is_empty() {
+            known.extend(
+                self.meta
+                    .known_chunks_under(&acting.id, &mount.grant.root.id, &rest)
+                    .await?,
+            );
+        }
+        Ok(known)
     }
 
     /// Starts an upload; answers which announced chunks must be sent.
@@ -167,16 +213,18 @@ impl Core {
         user: &User,
         mut request: InitRequest,
     ) -> Result<(UploadSession, Vec<u64>), Error> {
-        let (acting, at, _) = self.tree_of_path(user, &request.path, Need::Write).await?;
+        let (acting, at, view) = self.tree_of_path(user, &request.path, Need::Write).await?;
         request.path = at;
-        self.upload_init_in(&acting, request, DedupScope::Owner)
+        self.upload_init_in(user, (&acting, &view), request, DedupScope::Reader)
             .await
     }
 
-    /// Starts an upload in `user`'s own tree (`request.path` is a path there).
+    /// Starts an upload by `requester` in `acting`'s tree, seen through `view`
+    /// (`request.path` is a path of that tree).
     pub(super) async fn upload_init_in(
         &self,
-        user: &User,
+        requester: &User,
+        (user, view): (&User, &View),
         request: InitRequest,
         scope: DedupScope,
     ) -> Result<(UploadSession, Vec<u64>), Error> {
@@ -225,7 +273,9 @@ impl Core {
                 })
                 .collect(),
         };
-        let needed = self.needed_of(user, &session.chunks, scope).await?;
+        let needed = self
+            .needed_of(requester, (user, view), &session.chunks, scope)
+            .await?;
         self.meta.create_upload(&session).await?;
         Ok((session, needed))
     }
@@ -237,7 +287,7 @@ impl Core {
         id: &UploadId,
         chunks: Vec<(u64, ChunkId, u64)>,
     ) -> Result<Vec<u64>, Error> {
-        self.upload_announce_in(user, id, chunks, DedupScope::Owner)
+        self.upload_announce_in(user, id, chunks, DedupScope::Reader)
             .await
     }
 
@@ -248,7 +298,8 @@ impl Core {
         chunks: Vec<(u64, ChunkId, u64)>,
         scope: DedupScope,
     ) -> Result<Vec<u64>, Error> {
-        let (acting, upload, _) = self.open_upload(user, id).await?;
+        let (acting, upload, view) = self.open_upload(user, id).await?;
+        let requester = user;
         let user = &acting;
         let existing: HashMap<u64, &UploadChunk> =
             upload.chunks.iter().map(|c| (c.index, c)).collect();
@@ -289,7 +340,7 @@ impl Core {
         self.meta.announce_chunks(&user.id, id, &fresh).await?;
         let mut all: Vec<UploadChunk> = upload.chunks;
         all.extend(fresh);
-        self.needed_of(user, &all, scope).await
+        self.needed_of(requester, (user, &view), &all, scope).await
     }
 
     /// Stores announced chunks sent in one body, concatenated in the order of
@@ -416,15 +467,54 @@ impl Core {
             record_write(write, &mut stored, &mut first_error);
         }
         if !stored.is_empty() {
-            self.meta
+            let collecting = self
+                .meta
                 .chunks_received(&user.id, id, &stored, &inline, now_ms())
                 .await?;
+            if let Some(busy) = self.check_received(user, id, &stored, &collecting).await? {
+                first_error.get_or_insert(busy);
+            }
         }
         match first_error {
             Some(error) => Err(error),
             // In the order of the request.
             None => Ok(expected.iter().map(|c| c.index).collect()),
         }
+    }
+
+    /// The error to answer when chunks `stored` of upload `id` must be sent again:
+    /// `collecting` were being deleted by garbage collection as they arrived, and a
+    /// collector that finished just before their record was made may have deleted
+    /// the bytes of others after they were written (their "received" mark is then
+    /// taken back). Every chunk is checked, so that a new chunk and one another user
+    /// stores take the same time.
+    async fn check_received(
+        &self,
+        user: &User,
+        id: &UploadId,
+        stored: &[UploadChunk],
+        collecting: &[ChunkId],
+    ) -> Result<Option<Error>, Error> {
+        let checks = stored
+            .iter()
+            .filter(|c| !stored_inline(c.size) && !collecting.contains(&c.id))
+            .map(|c| async move { Ok::<_, Error>((c.index, self.blobs.contains(&c.id).await?)) });
+        let lost: Vec<u64> = futures::future::try_join_all(checks)
+            .await?
+            .into_iter()
+            .filter(|(_, present)| !present)
+            .map(|(index, _)| index)
+            .collect();
+        if !lost.is_empty() {
+            self.meta.chunks_lost(&user.id, id, &lost).await?;
+        }
+        let busy = stored
+            .iter()
+            .filter(|c| collecting.contains(&c.id))
+            .map(|c| c.index)
+            .chain(lost)
+            .min();
+        Ok(busy.map(|index| Error::ChunkBusy(format!("chunk {index}"))))
     }
 
     /// Gives up an unfinished upload: the session goes, and the chunks only it
@@ -445,7 +535,7 @@ impl Core {
 
     /// Where an upload stands, for resuming it.
     pub async fn upload_status(&self, user: &User, id: &UploadId) -> Result<UploadState, Error> {
-        self.upload_status_in(user, id, DedupScope::Owner).await
+        self.upload_status_in(user, id, DedupScope::Reader).await
     }
 
     pub(super) async fn upload_status_in(
@@ -455,7 +545,9 @@ impl Core {
         scope: DedupScope,
     ) -> Result<UploadState, Error> {
         let (acting, mut session, view) = self.open_upload(user, id).await?;
-        let missing = self.needed_of(&acting, &session.chunks, scope).await?;
+        let missing = self
+            .needed_of(user, (&acting, &view), &session.chunks, scope)
+            .await?;
         session.path = view.show(&RelPath::parse(&session.path)?).to_string();
         let missing_set: HashSet<u64> = missing.iter().copied().collect();
         let received = session
@@ -549,7 +641,7 @@ impl Core {
         content_hash: &str,
         on_conflict: ConflictPolicy,
     ) -> Result<(CommitOutcome, RelPath), Error> {
-        self.upload_complete_in(user, id, content_hash, on_conflict, DedupScope::Owner)
+        self.upload_complete_in(user, id, content_hash, on_conflict, DedupScope::Reader)
             .await
     }
 
@@ -562,6 +654,7 @@ impl Core {
         scope: DedupScope,
     ) -> Result<(CommitOutcome, RelPath), Error> {
         let (acting, upload, view) = self.open_upload(user, id).await?;
+        let requester = user;
         let user = &acting;
         let path = RelPath::parse(&upload.path)?;
         for (position, chunk) in upload.chunks.iter().enumerate() {
@@ -578,7 +671,9 @@ impl Core {
                 upload.size
             )));
         }
-        let missing = self.needed_of(user, &upload.chunks, scope).await?;
+        let missing = self
+            .needed_of(requester, (user, &view), &upload.chunks, scope)
+            .await?;
         if let Some(&first) = missing.first() {
             return Err(Error::ChunksMissing {
                 missing: missing.len(),
@@ -624,9 +719,10 @@ impl Core {
         device: Option<String>,
     ) -> Result<(CommitOutcome, RelPath), Error> {
         let shown = path.clone();
-        let (acting, path, _) = self.tree_of_path(user, &path, Need::Write).await?;
+        let (acting, path, view) = self.tree_of_path(user, &path, Need::Write).await?;
+        let sender = Some((user, &view));
         let (outcome, _) = self
-            .upload_small_at(&acting, path, bytes, device, None)
+            .upload_small_at(&acting, sender, path, bytes, device, None)
             .await?;
         Ok((outcome, shown))
     }
@@ -641,13 +737,16 @@ impl Core {
         device: Option<String>,
     ) -> Result<(CommitOutcome, RelPath), Error> {
         // A file id that matches no file: any file at the path is "another file".
-        self.upload_small_at(user, path, bytes, device, Some(FileId::generate()))
+        self.upload_small_at(user, None, path, bytes, device, Some(FileId::generate()))
             .await
     }
 
+    /// Stores a whole file in `user`'s tree. `sender` is who sent it and how they see
+    /// that tree; `None` for a link holder, for whom no stored chunk is skipped.
     async fn upload_small_at(
         &self,
         user: &User,
+        sender: Option<(&User, &View)>,
         path: RelPath,
         bytes: Bytes,
         device: Option<String>,
@@ -693,26 +792,15 @@ impl Core {
             }
         }
         let ids: Vec<ChunkId> = large.iter().map(|c| c.id).collect();
-        let known = if ids.is_empty() {
-            HashSet::new()
-        } else {
-            self.meta.known_chunks(&user.id, &ids).await?
+        let known = match sender {
+            Some((requester, view)) => self.readable_chunks(requester, (user, view), &ids).await?,
+            None => HashSet::new(),
         };
         let fresh: Vec<(ChunkId, Bytes)> = large
             .iter()
             .filter(|c| !known.contains(&c.id))
             .map(bytes_of)
             .collect();
-        let blobs = std::sync::Arc::clone(&self.blobs);
-        let mut puts = futures::stream::iter(fresh)
-            .map(move |(id, data)| {
-                let blobs = std::sync::Arc::clone(&blobs);
-                async move { blobs.put(&id, data).await }
-            })
-            .buffer_unordered(4);
-        while let Some(put) = puts.next().await {
-            put?;
-        }
         let now = now_ms();
         let upload = UploadSession {
             id: UploadId::generate(),
@@ -735,19 +823,51 @@ impl Core {
                 })
                 .collect(),
         };
-        let outcome = self
-            .meta
-            .commit_upload(Commit {
-                upload,
+        // A collector deleting one of these chunks right now makes the commit refuse
+        // (their bytes may be gone): they are written again once it is done.
+        let mut attempt = 0;
+        let outcome = loop {
+            self.put_blobs(&fresh).await?;
+            let commit = Commit {
+                upload: upload.clone(),
                 content_hash: hex::encode(content_hash),
                 on_conflict: ConflictPolicy::Copy,
-                now,
+                now: now_ms(),
                 session_stored: false,
-                inline,
-            })
-            .await?;
+                inline: inline.clone(),
+            };
+            match self.meta.commit_upload(commit).await {
+                Err(StoreError::ChunkBusy(_)) if attempt < SMALL_COMMIT_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                result => break result?,
+            }
+        };
+        // A collector that finished between the writes and the commit took bytes the
+        // file now references; the file holds them now, so writing them again is safe.
+        for (id, data) in &fresh {
+            if !self.blobs.contains(id).await? {
+                self.blobs.put(id, data.clone()).await?;
+            }
+        }
         self.announce_commit(user, &outcome).await;
         Ok((outcome, path))
+    }
+
+    /// Writes chunks to the blob store, a few at a time.
+    async fn put_blobs(&self, chunks: &[(ChunkId, Bytes)]) -> Result<(), Error> {
+        let blobs = std::sync::Arc::clone(&self.blobs);
+        let mut puts = futures::stream::iter(chunks.to_vec())
+            .map(move |(id, data)| {
+                let blobs = std::sync::Arc::clone(&blobs);
+                async move { blobs.put(&id, data).await }
+            })
+            .buffer_unordered(4);
+        while let Some(put) = puts.next().await {
+            put?;
+        }
+        Ok(())
     }
 
     /// Announces a commit that wrote to the journal (all but a refused one).

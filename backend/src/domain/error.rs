@@ -72,6 +72,12 @@ pub enum Error {
         /// The first missing index.
         first: u64,
     },
+    /// Garbage collection was deleting a chunk of the request just as it arrived;
+    /// sending it again succeeds once it is done (a second or so).
+    #[error(
+        "{0} was being removed by the server's clean-up as it arrived; send it again in a second"
+    )]
+    ChunkBusy(String),
     /// The content hash does not match the chunks.
     #[error("content hash mismatch: the chunks hash to {actual}, the request says {expected}; re-read the file and retry")]
     ContentHashMismatch {

@@ -40,6 +40,7 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
             (StatusCode::UNPROCESSABLE_ENTITY, "chunk-size-mismatch")
         }
         Error::ChunksMissing { .. } => (StatusCode::CONFLICT, "chunks-missing"),
+        Error::ChunkBusy(_) => (StatusCode::SERVICE_UNAVAILABLE, "chunk-busy"),
         Error::ContentHashMismatch { .. } => {
             (StatusCode::UNPROCESSABLE_ENTITY, "content-hash-mismatch")
         }
@@ -85,10 +86,15 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "internal error");
         }
         let mut response = (status, Json(error_body(&self.0))).into_response();
-        if let Error::TooManyAttempts { retry_after_secs } = &self.0 {
+        let retry_after_secs = match &self.0 {
+            Error::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            Error::ChunkBusy(_) => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after_secs {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(*retry_after_secs),
+                axum::http::HeaderValue::from(secs),
             );
         }
         response

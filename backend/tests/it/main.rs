@@ -4,6 +4,7 @@
 
 mod authorization;
 mod big_zip;
+mod dedup_scope;
 mod devices;
 mod downloads;
 mod gc;

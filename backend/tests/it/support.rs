@@ -84,6 +84,17 @@ impl TestServer {
 
     /// A server whose configuration `adjust` changes first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        Self::start_wrapping_blobs(adjust, |blobs| blobs).await
+    }
+
+    /// A server whose configuration `adjust` changes first and whose chunk store
+    /// `wrap` wraps.
+    pub async fn start_wrapping_blobs(
+        adjust: impl FnOnce(&mut Config),
+        wrap: impl FnOnce(
+            std::sync::Arc<dyn backend::ports::BlobStore>,
+        ) -> std::sync::Arc<dyn backend::ports::BlobStore>,
+    ) -> TestServer {
         let data = tempfile::tempdir().unwrap();
         let mut config = Config::embedded(data.path().to_path_buf());
         let database = test_database(&mut config).await;
@@ -92,7 +103,9 @@ impl TestServer {
         // Bind before serving, so the first request never races the start-up.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         config.bind = listener.local_addr().unwrap();
-        let app = backend::app::build(&config).await.unwrap();
+        let app = backend::app::build_wrapping_blobs(&config, wrap)
+            .await
+            .unwrap();
         let core = app.core.clone();
         let task = tokio::spawn(async move {
             axum::serve(listener, app.router).await.unwrap();
@@ -112,6 +125,14 @@ impl TestServer {
             base: self.base.clone(),
             http: reqwest::Client::new(),
             token: None,
+        }
+    }
+
+    /// A client holding `token`.
+    pub fn user_with_token(&self, token: String) -> Client {
+        Client {
+            token: Some(token),
+            ..self.anonymous()
         }
     }
 

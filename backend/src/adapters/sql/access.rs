@@ -1,12 +1,19 @@
-//! What a share's recipient needs from the store: the shares made with them, and
-//! whose namespace an entry or upload is in (the core checks that a share covers it).
+//! What a share's recipient needs from the store: the shares made with them, whose
+//! namespace an entry or upload is in (the core checks that a share covers it), and
+//! which chunks they can already read inside a shared folder.
 
 use super::entities::{files, shares, uploads, users};
 use super::{backend, entry_from, SqlMetadataStore};
+use super::{chunk_id, BATCH_ROWS};
 use crate::domain::{FileId, Grant, UploadId, UserId};
 use crate::ports::StoreError;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Statement,
+};
+use std::collections::HashSet;
+use wasm_chunker::ChunkId;
 
 pub(super) async fn entry_owner(
     db: &DatabaseConnection,
@@ -100,4 +107,63 @@ pub(super) async fn share_recipients(
     recipients.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     recipients.dedup();
     Ok(recipients)
+}
+
+/// Of `chunks`, those referenced by a version of a live file in the tree under `root`
+/// (the entry itself when it is a file), in `owner`'s namespace.
+pub(super) async fn known_chunks_under(
+    db: &DatabaseConnection,
+    owner: &UserId,
+    root: &FileId,
+    chunks: &[ChunkId],
+) -> Result<HashSet<ChunkId>, StoreError> {
+    let kind = db.get_database_backend();
+    let unique: Vec<String> = chunks
+        .iter()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(ChunkId::to_hex)
+        .collect();
+    let mut known = HashSet::new();
+    for batch in unique.chunks(BATCH_ROWS) {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(batch.len() + 2);
+        let mut bind = |value: sea_orm::Value| {
+            values.push(value);
+            match kind {
+                DbBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_string(),
+            }
+        };
+        // Bound once per use: SQLite's `?` takes the next value each time.
+        let root_id = bind(root.as_str().into());
+        let owner_top = bind(owner.as_str().into());
+        let owner_walk = bind(owner.as_str().into());
+        let owner_versions = bind(owner.as_str().into());
+        let hashes: Vec<String> = batch
+            .iter()
+            .map(|hash| bind(hash.as_str().into()))
+            .collect();
+        // Only live entries are walked, so nothing under a trashed folder counts.
+        let sql = format!(
+            "WITH RECURSIVE tree(id) AS ( \
+               SELECT id FROM files WHERE id = {root_id} AND owner_id = {owner_top} \
+               AND deleted_at IS NULL \
+               UNION ALL \
+               SELECT f.id FROM files f JOIN tree t ON f.parent_id = t.id \
+               WHERE f.owner_id = {owner_walk} AND f.deleted_at IS NULL) \
+             SELECT DISTINCT vc.chunk_hash AS chunk_hash FROM version_chunks vc \
+             JOIN tree ON vc.file_id = tree.id \
+             WHERE vc.owner_id = {owner_versions} AND vc.chunk_hash IN ({})",
+            hashes.join(", ")
+        );
+        let rows = db
+            .query_all(Statement::from_sql_and_values(kind, sql, values))
+            .await
+            .map_err(backend)?;
+        for row in rows {
+            let hash: String = row.try_get("", "chunk_hash").map_err(backend)?;
+            known.insert(chunk_id(&hash)?);
+        }
+    }
+    Ok(known)
 }

@@ -98,6 +98,9 @@ pub mod chunks {
         pub created_at: i64,
         /// The bytes of a small chunk, kept here rather than in the blob store.
         pub inline_data: Option<Vec<u8>>,
+        /// When garbage collection began deleting this chunk (Unix milliseconds):
+        /// while set, nothing may reference it.
+        pub collecting_since: Option<i64>,
     }
     no_relations!();
 }

@@ -3,8 +3,13 @@
 //!
 //! A chunk's record carries a reference count (file versions using it) and, once the
 //! count is zero, a `delete_after` time. It is collectable only when that time has
-//! passed and no upload session announces it; `forget_chunk` re-checks all of that
-//! in the transaction that removes the record, before the bytes are deleted.
+//! passed and no upload session announces it. Collecting it takes three steps:
+//! `begin_collecting` re-checks all of that and marks the record in one transaction;
+//! the collector deletes the bytes; `forget_chunk` deletes the marked record. While
+//! the mark is there, an upload cannot mark the chunk received nor a commit
+//! reference it (they answer "send it again"), so no reference can outlive the
+//! bytes. A mark older than [`ABANDONED_MS`] belongs to a collector that died, and
+//! the next one takes the chunk over.
 
 use super::entities::{
     chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
@@ -33,12 +38,24 @@ fn unannounced() -> Condition {
     Condition::all().add(Expr::exists(announced).not())
 }
 
+/// How long a collector may take between marking a chunk and forgetting it before
+/// the mark counts as abandoned (its collector died) and another one takes over.
+pub const ABANDONED_MS: i64 = 10 * 60 * 1000;
+
+/// Unreferenced, past its grace period, announced by no upload, and not being
+/// collected (or abandoned by a collector that died).
 fn collectable(now: i64) -> Condition {
-    Condition::all()
+    let unmarked = Condition::all()
+        .add(chunks::Column::CollectingSince.is_null())
         .add(chunks::Column::Refcount.lte(0))
         .add(chunks::Column::DeleteAfter.is_not_null())
         .add(chunks::Column::DeleteAfter.lte(now))
-        .add(unannounced())
+        .add(unannounced());
+    // A marked chunk took no reference since (nothing may while it is marked).
+    let abandoned = Condition::all()
+        .add(chunks::Column::CollectingSince.lt(now - ABANDONED_MS))
+        .add(chunks::Column::Refcount.lte(0));
+    Condition::any().add(unmarked).add(abandoned)
 }
 
 pub async fn purge_entry(
@@ -191,16 +208,51 @@ pub async fn collectable_chunks(
         .collect()
 }
 
-pub async fn forget_chunk<C: ConnectionTrait>(
+pub async fn begin_collecting<C: ConnectionTrait>(
     db: &C,
     id: &ChunkId,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let result = chunks::Entity::delete_many()
+    let result = chunks::Entity::update_many()
+        .col_expr(chunks::Column::CollectingSince, Expr::value(now))
         .filter(chunks::Column::Hash.eq(id.to_hex()))
         .filter(collectable(now))
         .exec(db)
         .await
         .map_err(backend)?;
     Ok(result.rows_affected > 0)
+}
+
+pub async fn forget_chunk<C: ConnectionTrait>(db: &C, id: &ChunkId) -> Result<bool, StoreError> {
+    // A small chunk's record holds its bytes: a commit of a file sent whole may
+    // have taken it back meanwhile (clearing the mark), and then it stays.
+    let result = chunks::Entity::delete_many()
+        .filter(chunks::Column::Hash.eq(id.to_hex()))
+        .filter(chunks::Column::CollectingSince.is_not_null())
+        .filter(chunks::Column::Refcount.lte(0))
+        .exec(db)
+        .await
+        .map_err(backend)?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Of `hashes`, those being collected now.
+pub async fn being_collected<C: ConnectionTrait>(
+    db: &C,
+    hashes: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut marked = Vec::new();
+    for batch in hashes.chunks(BATCH_ROWS) {
+        let rows: Vec<String> = chunks::Entity::find()
+            .select_only()
+            .column(chunks::Column::Hash)
+            .filter(chunks::Column::Hash.is_in(batch.iter().cloned()))
+            .filter(chunks::Column::CollectingSince.is_not_null())
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(backend)?;
+        marked.extend(rows);
+    }
+    Ok(marked)
 }

@@ -10,9 +10,9 @@ mod shares;
 mod tree;
 
 use crate::domain::{
-    conflict_copy_name, utc_date, Change, ChangeAction, Commit, CommitOutcome, ConflictPolicy,
-    FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord, ShareToken, TrashedEntry,
-    UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk, VersionInfo,
+    conflict_copy_name, stored_inline, utc_date, Change, ChangeAction, Commit, CommitOutcome,
+    ConflictPolicy, FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord, ShareToken,
+    TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk, VersionInfo,
 };
 use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind};
 use async_trait::async_trait;
@@ -142,6 +142,7 @@ impl SqlMetadataStore {
                 delete_after: Set(Some(now + self.chunk_grace_ms)),
                 created_at: Set(now),
                 inline_data: Set(inline.get(&chunk.id).map(|bytes| bytes.to_vec())),
+                collecting_since: Set(None),
             })
             .collect();
         for batch in rows.chunks(BATCH_ROWS) {
@@ -183,6 +184,7 @@ impl SqlMetadataStore {
                 delete_after: Set(None),
                 created_at: Set(commit.now),
                 inline_data: Set(inline.get(&hash).map(|bytes| bytes.to_vec())),
+                collecting_since: Set(None),
                 hash: Set(hash),
             })
             .collect();
@@ -199,6 +201,13 @@ impl SqlMetadataStore {
                             )
                             .value(
                                 chunks::Column::DeleteAfter,
+                                Expr::value(Option::<i64>::None),
+                            )
+                            // Only a small chunk, whose bytes are in its record, can
+                            // be taken back from a collector (see `gc`); the commit
+                            // refused a large one that is being collected.
+                            .value(
+                                chunks::Column::CollectingSince,
                                 Expr::value(Option::<i64>::None),
                             )
                             .to_owned(),
@@ -998,6 +1007,15 @@ impl MetadataStore for SqlMetadataStore {
         Ok(known)
     }
 
+    async fn known_chunks_under(
+        &self,
+        owner: &UserId,
+        root: &FileId,
+        chunks: &[ChunkId],
+    ) -> Result<HashSet<ChunkId>, StoreError> {
+        access::known_chunks_under(&self.db, owner, root, chunks).await
+    }
+
     async fn chunks_received(
         &self,
         owner: &UserId,
@@ -1005,21 +1023,74 @@ impl MetadataStore for SqlMetadataStore {
         received: &[UploadChunk],
         inline: &[(ChunkId, Bytes)],
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<ChunkId>, StoreError> {
         if received.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let txn = self.db.begin().await.map_err(backend)?;
-        self.record_chunks(&txn, received, inline, now).await?;
+        let hashes: Vec<String> = received
+            .iter()
+            .map(|c| c.id.to_hex())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut present = HashMap::new();
+        for batch in hashes.chunks(BATCH_ROWS) {
+            let rows: Vec<(String, Option<i64>)> = chunks::Entity::find()
+                .select_only()
+                .column(chunks::Column::Hash)
+                .column(chunks::Column::CollectingSince)
+                .filter(chunks::Column::Hash.is_in(batch.iter().cloned()))
+                .into_tuple()
+                .all(&txn)
+                .await
+                .map_err(backend)?;
+            present.extend(rows);
+        }
+        let collecting = |c: &&UploadChunk| {
+            present
+                .get(&c.id.to_hex())
+                .is_some_and(|since| since.is_some())
+        };
+        let accepted: Vec<UploadChunk> = received
+            .iter()
+            .filter(|c| !collecting(c))
+            .copied()
+            .collect();
+        self.record_chunks(&txn, &accepted, inline, now).await?;
         upload_chunks::Entity::update_many()
             .col_expr(upload_chunks::Column::Received, Expr::value(true))
             .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
             .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
-            .filter(upload_chunks::Column::Idx.is_in(received.iter().map(|c| to_i64(c.index))))
+            .filter(upload_chunks::Column::Idx.is_in(accepted.iter().map(|c| to_i64(c.index))))
             .exec(&txn)
             .await
             .map_err(backend)?;
         txn.commit().await.map_err(backend)?;
+        let mut seen = HashSet::new();
+        Ok(received
+            .iter()
+            .filter(|c| seen.insert(c.id) && collecting(c))
+            .map(|c| c.id)
+            .collect())
+    }
+
+    async fn chunks_lost(
+        &self,
+        owner: &UserId,
+        upload: &UploadId,
+        indexes: &[u64],
+    ) -> Result<(), StoreError> {
+        for batch in indexes.chunks(BATCH_ROWS) {
+            upload_chunks::Entity::update_many()
+                .col_expr(upload_chunks::Column::Received, Expr::value(false))
+                .filter(upload_chunks::Column::UploadId.eq(upload.as_str()))
+                .filter(upload_chunks::Column::OwnerId.eq(owner.as_str()))
+                .filter(upload_chunks::Column::Idx.is_in(batch.iter().map(|&i| to_i64(i))))
+                .exec(&self.db)
+                .await
+                .map_err(backend)?;
+        }
         Ok(())
     }
 
@@ -1108,6 +1179,21 @@ impl MetadataStore for SqlMetadataStore {
                 false,
             ),
         };
+        if !commit.session_stored {
+            // A file sent whole wrote its chunks itself, without an upload session
+            // announcing them: one that a collector marked meanwhile loses its bytes.
+            let blob_chunks: Vec<String> = upload
+                .chunks
+                .iter()
+                .filter(|c| !stored_inline(c.size))
+                .map(|c| c.id.to_hex())
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            if let Some(hash) = gc::being_collected(&txn, &blob_chunks).await?.pop() {
+                return Err(StoreError::ChunkBusy(hash));
+            }
+        }
         let is_new = target.current_rev == 0;
         let old_size = if is_new { 0 } else { target.size };
         let rev = target.current_rev + 1;
@@ -1354,8 +1440,12 @@ impl MetadataStore for SqlMetadataStore {
         gc::collectable_chunks(&self.db, now, limit).await
     }
 
-    async fn forget_chunk(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError> {
-        gc::forget_chunk(&self.db, id, now).await
+    async fn begin_collecting(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError> {
+        gc::begin_collecting(&self.db, id, now).await
+    }
+
+    async fn forget_chunk(&self, id: &ChunkId) -> Result<bool, StoreError> {
+        gc::forget_chunk(&self.db, id).await
     }
 
     async fn insert_share(&self, share: &Share) -> Result<(), StoreError> {
