@@ -18,7 +18,7 @@ pub use accounts::ApiToken;
 pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
-pub use shares::{LinkAccess, LinkView, ShareChange, ShareRequest, ShareView};
+pub use shares::{LinkAccess, LinkReceipt, LinkView, ShareChange, ShareRequest, ShareView};
 
 use crate::domain::Error;
 use crate::ports::{AttemptLimiter, BlobStore, EventBus, MetadataStore, StoreError};

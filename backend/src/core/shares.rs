@@ -521,6 +521,7 @@ impl Core {
             DedupScope::ThisUpload,
         )
         .await
+        .map_err(hide_free_space)
     }
 
     /// An upload session started through this link (its path lies inside the root).
@@ -589,25 +590,26 @@ impl Core {
         self.drop_upload(&access.owner, id).await
     }
 
-    /// Commits a link upload; the path answered is relative to the shared folder.
+    /// Commits a link upload. The receipt tells only what was sent, whatever the
+    /// folder holds under that name.
     pub async fn link_upload_complete(
         &self,
         access: &LinkAccess,
         id: &UploadId,
         content_hash: &str,
-    ) -> Result<(CommitOutcome, RelPath), Error> {
+    ) -> Result<LinkReceipt, Error> {
         self.link_upload_session(access, id).await?;
-        let (outcome, _) = self
+        let (outcome, sent_to) = self
             .upload_complete_in(
                 &access.owner,
                 id,
                 content_hash,
-                ConflictPolicy::Copy,
+                ConflictPolicy::Beside,
                 DedupScope::ThisUpload,
             )
-            .await?;
-        let path = self.link_relative_path(access, &outcome).await?;
-        Ok((outcome, path))
+            .await
+            .map_err(hide_free_space)?;
+        Ok(Self::receipt(access, &sent_to, &outcome))
     }
 
     /// Stores a small file sent whole through a file-request link (the form that
@@ -618,29 +620,49 @@ impl Core {
         access: &LinkAccess,
         name: &str,
         bytes: Bytes,
-    ) -> Result<(CommitOutcome, RelPath), Error> {
+    ) -> Result<LinkReceipt, Error> {
         Self::check_can_upload(access)?;
         let path = access.root_path.join(name)?;
-        let (outcome, _) = self
+        let (outcome, sent_to) = self
             .upload_small_as_new(&access.owner, path, bytes, Some(LINK_DEVICE.to_string()))
-            .await?;
-        let path = self.link_relative_path(access, &outcome).await?;
-        Ok((outcome, path))
+            .await
+            .map_err(hide_free_space)?;
+        Ok(Self::receipt(access, &sent_to, &outcome))
     }
 
-    /// Where a committed upload landed, relative to the link's root.
-    async fn link_relative_path(
-        &self,
-        access: &LinkAccess,
-        outcome: &CommitOutcome,
-    ) -> Result<RelPath, Error> {
+    /// What a link upload's sender is told: the path they sent to, relative to the
+    /// link's root, and what they sent, never where it landed.
+    fn receipt(access: &LinkAccess, sent_to: &RelPath, outcome: &CommitOutcome) -> LinkReceipt {
         let entry = match outcome {
             CommitOutcome::Committed(entry)
             | CommitOutcome::Unchanged(entry)
             | CommitOutcome::ConflictCopy(entry)
             | CommitOutcome::Conflict { current: entry } => entry,
         };
-        let full = self.meta.entry_path(&access.owner.id, &entry.id).await?;
-        Ok(relative_to(&access.root_path, &full).unwrap_or_else(RelPath::root))
+        LinkReceipt {
+            path: relative_to(&access.root_path, sent_to).unwrap_or_else(RelPath::root),
+            size: entry.size,
+            received_at: entry.modified_at,
+        }
+    }
+}
+
+/// What the sender of a file through a file request learns of it: only what they
+/// sent, so that the answer is the same whatever the folder holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkReceipt {
+    /// The path the file was sent to, relative to the shared folder.
+    pub path: RelPath,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was received, Unix milliseconds.
+    pub received_at: i64,
+}
+
+/// A full quota, told to a link holder without the owner's free space.
+fn hide_free_space(error: Error) -> Error {
+    match error {
+        Error::QuotaExceeded { .. } => Error::RecipientFull,
+        other => other,
     }
 }

@@ -215,6 +215,14 @@ impl Core {
     ) -> Result<(UploadSession, Vec<u64>), Error> {
         let (acting, at, view) = self.tree_of_path(user, &request.path, Need::Write).await?;
         request.path = at;
+        if let Some(existing) = self.meta.entry_by_path(&acting.id, &request.path).await? {
+            if existing.is_folder {
+                return Err(Error::AlreadyExists(format!(
+                    "folder {}",
+                    view.show(&request.path)
+                )));
+            }
+        }
         self.upload_init_in(user, (&acting, &view), request, DedupScope::Reader)
             .await
     }
@@ -245,11 +253,6 @@ impl Core {
             )));
         }
         self.check_quota(user, &request.path, request.size).await?;
-        if let Some(existing) = self.meta.entry_by_path(&user.id, &request.path).await? {
-            if existing.is_folder {
-                return Err(Error::AlreadyExists(format!("folder {}", request.path)));
-            }
-        }
         let now = now_ms();
         let session = UploadSession {
             id: UploadId::generate(),
@@ -722,13 +725,14 @@ impl Core {
         let (acting, path, view) = self.tree_of_path(user, &path, Need::Write).await?;
         let sender = Some((user, &view));
         let (outcome, _) = self
-            .upload_small_at(&acting, sender, path, bytes, device, None)
+            .upload_small_at(&acting, sender, path, bytes, device, ConflictPolicy::Copy)
             .await?;
         Ok((outcome, shown))
     }
 
-    /// [`Core::upload_small`] for a new file only: a file already at `path` stays as
-    /// it is and the upload is saved beside it under a conflicted-copy name.
+    /// [`Core::upload_small`] for a new file only, by a link holder: whatever is at
+    /// `path` stays as it is and the upload is saved beside it under a
+    /// conflicted-copy name.
     pub(super) async fn upload_small_as_new(
         &self,
         user: &User,
@@ -736,8 +740,7 @@ impl Core {
         bytes: Bytes,
         device: Option<String>,
     ) -> Result<(CommitOutcome, RelPath), Error> {
-        // A file id that matches no file: any file at the path is "another file".
-        self.upload_small_at(user, None, path, bytes, device, Some(FileId::generate()))
+        self.upload_small_at(user, None, path, bytes, device, ConflictPolicy::Beside)
             .await
     }
 
@@ -750,7 +753,7 @@ impl Core {
         path: RelPath,
         bytes: Bytes,
         device: Option<String>,
-        base_file: Option<FileId>,
+        on_conflict: ConflictPolicy,
     ) -> Result<(CommitOutcome, RelPath), Error> {
         if path.is_root() {
             return Err(Error::BadRequest(
@@ -808,7 +811,7 @@ impl Core {
             path: path.to_string(),
             size,
             parent_rev: None,
-            base_file,
+            base_file: None,
             device,
             created_at: now,
             expires_at: now,
@@ -831,7 +834,7 @@ impl Core {
             let commit = Commit {
                 upload: upload.clone(),
                 content_hash: hex::encode(content_hash),
-                on_conflict: ConflictPolicy::Copy,
+                on_conflict,
                 now: now_ms(),
                 session_stored: false,
                 inline: inline.clone(),

@@ -102,6 +102,10 @@ pub enum Error {
         /// Bytes left.
         available: u64,
     },
+    /// A file request's owner has no room for the file; a link holder is not told
+    /// how much room there is.
+    #[error("the person who asked for files has no room for this one; tell them, or send a smaller file")]
+    RecipientFull,
     /// The request body is larger than the server accepts.
     #[error("request body of {size} bytes exceeds the limit of {limit} bytes; send fewer chunks per request")]
     TooLarge {

@@ -100,6 +100,10 @@ pub enum ConflictPolicy {
     Copy,
     /// Refuse and save nothing.
     Fail,
+    /// Never touch what holds the name, whatever it is (the same content, another
+    /// file, a folder): save the upload beside it under a conflicted-copy name. For
+    /// uploads through a file request, whose answer must not depend on what is there.
+    Beside,
 }
 
 /// A request to turn a finished upload into a file version, in one transaction.

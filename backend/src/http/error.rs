@@ -45,7 +45,9 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
             (StatusCode::UNPROCESSABLE_ENTITY, "content-hash-mismatch")
         }
         Error::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
-        Error::QuotaExceeded { .. } => (StatusCode::INSUFFICIENT_STORAGE, "quota-exceeded"),
+        Error::QuotaExceeded { .. } | Error::RecipientFull => {
+            (StatusCode::INSUFFICIENT_STORAGE, "quota-exceeded")
+        }
         Error::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
         Error::RangeNotSatisfiable { .. } => {
             (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable")

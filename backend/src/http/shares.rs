@@ -12,17 +12,16 @@ use super::api::{
     announced_chunks, attachment, body_stream, chunk_index, content_length, init_chunks,
     serve_content, zip_response, PackedQuery,
 };
-use super::convert::file_meta;
 use super::error::{error_body, ApiError};
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use super::openapi::Binary;
 use super::AppState;
 use crate::core::{
-    Download, InitRequest, LinkAccess, LinkView, ShareChange, ShareRequest, ShareView, UploadState,
+    Download, InitRequest, LinkAccess, LinkReceipt, LinkView, ShareChange, ShareRequest, ShareView,
+    UploadState,
 };
 use crate::domain::{
-    share_subpath, CommitOutcome, Error, FileEntry, FileId, RelPath, ShareKind, SharePermission,
-    UploadId,
+    share_subpath, Error, FileEntry, FileId, RelPath, ShareKind, SharePermission, UploadId,
 };
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, OriginalUri, Path, Request, State};
@@ -642,7 +641,7 @@ pub async fn link_config(State(state): State<AppState>) -> Json<ServerConfig> {
         (status = 404, description = "`link-not-found`: no such link (never made, or revoked), or the folder is gone.", body = ErrorBody),
         (status = 409, description = "`already-exists`: a folder is at the path.", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the owner's storage is full.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold).", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_init(
@@ -873,22 +872,19 @@ pub async fn link_upload_status(
 
 /// The answer to an upload through a link: where the file went, and nothing about
 /// the owner's file that may have had the name.
-fn link_committed(outcome: CommitOutcome, path: &RelPath) -> UploadCommitted {
-    let (entry, conflict) = match outcome {
-        CommitOutcome::Committed(entry) | CommitOutcome::Unchanged(entry) => (entry, false),
-        CommitOutcome::ConflictCopy(entry) | CommitOutcome::Conflict { current: entry } => {
-            (entry, true)
-        }
-    };
-    let meta = file_meta(&entry, path);
+fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
     UploadCommitted {
         file: FileMeta {
             id: String::new(),
+            name: receipt.path.name().unwrap_or_default().to_string(),
+            path: receipt.path.to_string(),
+            is_folder: false,
+            size: receipt.size,
             rev: 1,
             content_hash: None,
-            ..meta
+            modified_at: receipt.received_at,
         },
-        conflict,
+        conflict: false,
     }
 }
 
@@ -898,7 +894,7 @@ fn link_committed(outcome: CommitOutcome, path: &RelPath) -> UploadCommitted {
     path = "/api/v1/s/{token}/files/upload/{upload_id}/complete",
     tag = "links",
     summary = "Commit a file-request upload",
-    description = "The file lands in the shared folder; when its name is taken it is saved beside it under a conflicted-copy name (`conflict: true`). The answer gives its name and path relative to the shared folder, not its id.",
+    description = "The file lands in the shared folder; when its name is taken (by a file of any content or a folder) it is saved beside it under a conflicted-copy name, which only the folder's owner sees. The answer is the same whatever the folder holds: the name and path sent (relative to the shared folder), the size, `conflict: false`, and no id.",
     params(
         ("token" = String, Path, description = "The link's token."),
         ("upload_id" = String, Path, description = "The upload's id."),
@@ -909,10 +905,10 @@ fn link_committed(outcome: CommitOutcome, path: &RelPath) -> UploadCommitted {
         (status = 400, description = "`bad-request`: chunks were not announced from 0 on or do not add up to the size.", body = ErrorBody),
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found` or `upload-not-found`.", body = ErrorBody),
-        (status = 409, description = "`chunks-missing`: some chunks were never sent; `already-exists`: a folder is at the path.", body = ErrorBody),
+        (status = 409, description = "`chunks-missing`: some chunks were never sent.", body = ErrorBody),
         (status = 410, description = "`link-expired` or `upload-expired`.", body = ErrorBody),
         (status = 422, description = "`content-hash-mismatch`.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the owner's storage is full.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold).", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_complete(
@@ -922,7 +918,7 @@ pub async fn link_upload_complete(
     ApiJson(request): ApiJson<UploadComplete>,
 ) -> ApiResult<Json<UploadCommitted>> {
     let access = open_link(&state, &headers, &token).await?;
-    let (outcome, path) = state
+    let receipt = state
         .core
         .link_upload_complete(
             &access,
@@ -930,7 +926,7 @@ pub async fn link_upload_complete(
             &request.content_hash,
         )
         .await?;
-    Ok(Json(link_committed(outcome, &path)))
+    Ok(Json(link_committed(&receipt)))
 }
 
 /// Reads a small-file form: the `file` field's name and bytes.
@@ -972,7 +968,7 @@ async fn read_file_field(
     path = "/api/v1/s/{token}/files",
     tag = "links",
     summary = "Send a small file to a file request in one request",
-    description = "A `file` field with the bytes, named by its file name; the whole request must fit in `max_request_bytes` of `GET /api/v1/config`. A taken name gets a conflicted-copy name.",
+    description = "A `file` field with the bytes, named by its file name; the whole request must fit in `max_request_bytes` of `GET /api/v1/config`. A taken name gets a conflicted-copy name that only the owner sees; the answer is the same whatever the folder holds.",
     params(("token" = String, Path, description = "The link's token.")),
     request_body(content = Binary, content_type = "multipart/form-data", description = "A `file` field."),
     responses(
@@ -981,7 +977,7 @@ async fn read_file_field(
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found`: no such link, or the folder is gone.", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the owner's storage is full.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold).", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_small(
@@ -992,8 +988,8 @@ pub async fn link_upload_small(
 ) -> ApiResult<(StatusCode, Json<UploadCommitted>)> {
     let access = open_link(&state, &headers, &token).await?;
     let (name, bytes) = read_file_field(form).await?;
-    let (outcome, path) = state.core.link_upload_small(&access, &name, bytes).await?;
-    Ok((StatusCode::CREATED, Json(link_committed(outcome, &path))))
+    let receipt = state.core.link_upload_small(&access, &name, bytes).await?;
+    Ok((StatusCode::CREATED, Json(link_committed(&receipt))))
 }
 
 /// A `303 See Other` to a link page, with a message in the query.
@@ -1078,7 +1074,9 @@ pub async fn link_form(
         }
         .await;
         return match result {
-            Ok((_, path)) => back_to_link(&token, "uploaded", path.name().unwrap_or_default()),
+            Ok(receipt) => {
+                back_to_link(&token, "uploaded", receipt.path.name().unwrap_or_default())
+            }
             Err(ApiError(error @ (Error::LinkNotFound | Error::LinkExpired))) => {
                 link_gone_page(&error)
             }

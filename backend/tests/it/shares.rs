@@ -1010,21 +1010,26 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
         )
         .await
         .unwrap();
-    assert!(committed.conflict, "cv.txt was taken");
-    assert_ne!(committed.file.name, "cv.txt");
-    assert!(
-        committed
-            .file
-            .name
-            .starts_with("cv (file request's conflicted copy "),
-        "{}",
-        committed.file.name
-    );
+    // Saved beside the taken name, which the answer does not tell.
+    assert!(!committed.conflict);
+    assert_eq!(committed.file.name, "cv.txt");
+    assert_eq!(committed.file.path, "/cv.txt");
     assert!(
         committed.file.id.is_empty(),
         "no id of the owner's files is given out"
     );
-    assert_eq!(committed.file.path, format!("/{}", committed.file.name));
+    let inbox: serde_json::Value = f.alice.get("/api/v1/files?path=/Inbox").await.unwrap();
+    assert!(
+        inbox["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("cv (file request's conflicted copy ")),
+        "{inbox}"
+    );
 
     // A visitor can give up an upload through the link; it is gone for the owner too.
     let given_up: UploadInitResponse = visitor
@@ -1062,7 +1067,8 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
     )
     .await
     .unwrap();
-    assert!(small.conflict);
+    assert!(!small.conflict);
+    assert_eq!(small.file.name, "cv.txt");
     let listing: serde_json::Value = f.alice.get("/api/v1/files?path=/Inbox").await.unwrap();
     let entries = listing["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 3, "{entries:?}");
@@ -1141,4 +1147,165 @@ async fn file_requests_take_new_files_and_never_replace_or_reveal_any() {
         !html.contains("cv.txt"),
         "the page reveals what the folder holds"
     );
+}
+
+/// Sends `data` to `path` through a file request, first in the chunked protocol and
+/// then whole in one form: both answers, with the time of receipt left out.
+async fn send_to_request(
+    visitor: &Client,
+    base: &str,
+    path: &str,
+    data: &[u8],
+) -> Vec<(StatusCode, serde_json::Value)> {
+    let (chunks, hash) = chunk(visitor.config().await.chunking, data);
+    let init = UploadInit {
+        path: path.into(),
+        size: data.len() as u64,
+        parent_rev: None,
+        file_id: None,
+        device: None,
+        chunks: chunks.iter().map(ChunkAnnouncement::from).collect(),
+    };
+    let started = visitor
+        .request(Method::POST, &format!("{base}/files/upload/init"))
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    let started_status = started.status();
+    let session: serde_json::Value = started.json().await.unwrap();
+    let upload_id = session["upload_id"].as_str().unwrap().to_string();
+    let indexes: Vec<String> = (0..chunks.len()).map(|i| i.to_string()).collect();
+    let put = visitor
+        .request(
+            Method::PUT,
+            &format!(
+                "{base}/files/upload/{upload_id}/chunks?indexes={}",
+                indexes.join(",")
+            ),
+        )
+        .body(data.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let put_status = put.status();
+    let complete = visitor
+        .request(
+            Method::POST,
+            &format!("{base}/files/upload/{upload_id}/complete"),
+        )
+        .json(&json!({"content_hash": hash}))
+        .send()
+        .await
+        .unwrap();
+    let mut answers = vec![
+        (started_status, json!(session["chunks_needed"])),
+        (put_status, put.json().await.unwrap()),
+    ];
+    let status = complete.status();
+    let mut committed: serde_json::Value = complete.json().await.unwrap();
+    committed["file"]["modified_at"] = json!(0);
+    answers.push((status, committed));
+    let name = path.trim_start_matches('/').to_string();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(data.to_vec()).file_name(name),
+    );
+    let whole = visitor
+        .request(Method::POST, &format!("{base}/files"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = whole.status();
+    let mut committed: serde_json::Value = whole.json().await.unwrap();
+    committed["file"]["modified_at"] = json!(0);
+    answers.push((status, committed));
+    answers
+}
+
+#[tokio::test]
+async fn a_file_request_answers_the_same_whatever_the_folder_holds() {
+    let f = fixture().await;
+    f.alice
+        .json::<_, serde_json::Value>(
+            Method::POST,
+            "/api/v1/folders",
+            &json!({"path": "/Inbox/photos.txt"}),
+        )
+        .await
+        .unwrap();
+    let request = share(
+        &f.alice,
+        json!({"file_id": f.inbox, "kind": "link", "permission": "upload_only"}),
+    )
+    .await
+    .unwrap();
+    let base = format!("/api/v1/s/{}", token_of(&request));
+    let visitor = f.server.anonymous();
+
+    // The same bytes to a name that is free, to a file with those very bytes, to a
+    // file with other bytes, and to a folder's name: the answers differ only in the
+    // name sent.
+    let data = b"the original cv".to_vec();
+    let mut answers = Vec::new();
+    for path in ["/free.txt", "/cv.txt", "/photos.txt"] {
+        let mut sent = send_to_request(&visitor, &base, path, &data).await;
+        for (_, answer) in &mut sent {
+            if answer.get("file").is_some() {
+                assert_eq!(answer["file"]["path"], path);
+                answer["file"]["name"] = json!("");
+                answer["file"]["path"] = json!("");
+            }
+        }
+        answers.push((path, sent));
+    }
+    let other = send_to_request(&visitor, &base, "/cv.txt", b"a different cv").await;
+    assert_eq!(other[2].1["conflict"], false);
+    for (path, sent) in &answers[1..] {
+        assert_eq!(
+            sent, &answers[0].1,
+            "{path} answers differently from a free name"
+        );
+    }
+    assert_eq!(answers[0].1[2].0, StatusCode::OK);
+    assert_eq!(answers[0].1[3].0, StatusCode::CREATED);
+
+    // Nothing was replaced: the owner finds the originals as they were, and every
+    // upload beside them.
+    let inbox: serde_json::Value = f.alice.get("/api/v1/files?path=/Inbox").await.unwrap();
+    let entries = inbox["entries"].as_array().unwrap();
+    let original = entries.iter().find(|e| e["name"] == "cv.txt").unwrap();
+    assert_eq!(original["rev"], 1);
+    let folder = entries.iter().find(|e| e["name"] == "photos.txt").unwrap();
+    assert_eq!(folder["is_folder"], true);
+    // free.txt twice, cv.txt (the original) and four copies of it, the folder and
+    // two copies beside it.
+    assert_eq!(entries.len(), 2 + 5 + 3, "{entries:?}");
+
+    // A full quota is told without the owner's free space.
+    let full = fixture_with(|config| config.quota_bytes = 100_000).await;
+    let request = share(
+        &full.alice,
+        json!({"file_id": full.inbox, "kind": "link", "permission": "upload_only"}),
+    )
+    .await
+    .unwrap();
+    let base = format!("/api/v1/s/{}", token_of(&request));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(vec![7u8; 200_000]).file_name("big.bin"),
+    );
+    let refused = full
+        .server
+        .anonymous()
+        .request(Method::POST, &format!("{base}/files"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::INSUFFICIENT_STORAGE);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(!message.chars().any(|c| c.is_ascii_digit()), "{message}");
 }

@@ -1135,6 +1135,19 @@ impl MetadataStore for SqlMetadataStore {
 
         // Decide which entry receives the new version.
         let (target, is_conflict_copy) = match existing {
+            Some(found) if commit.on_conflict == ConflictPolicy::Beside => {
+                let device = upload.device.as_deref().unwrap_or("another device");
+                let copy_name = Self::free_conflict_name(
+                    &txn,
+                    owner,
+                    &parent_id,
+                    &found.name,
+                    device,
+                    &utc_date(commit.now),
+                )
+                .await?;
+                (new_file(owner, &parent_id, copy_name, commit.now), true)
+            }
             Some(found) if found.is_folder => {
                 return Err(StoreError::AlreadyExists(format!("folder {path}")));
             }
