@@ -61,6 +61,10 @@ pub async fn build_wrapping_blobs(
         upload_ttl_ms: millis(config.upload_ttl_secs),
         gc_interval_ms: config.gc_interval_secs.saturating_mul(1000),
         default_quota_bytes: config.quota_bytes,
+        open_uploads: crate::domain::OpenUploadLimits {
+            per_account: config.max_open_uploads,
+            through_links: config.max_open_link_uploads,
+        },
         ..Limits::default()
     };
     let bus: Arc<dyn EventBus> = match &config.events {

@@ -102,9 +102,18 @@ pub struct Config {
     /// takes 5 wrong passwords, and a client 20 over all links, per window
     /// (`CAIRN_SHARE_PASSWORD_WINDOW_SECS`, default 60).
     pub share_password_window_secs: u64,
+    /// How many unfinished uploads an account may have open at once
+    /// (`CAIRN_MAX_OPEN_UPLOADS`, default 1,000); their bytes count against its
+    /// quota until they commit, are cancelled or expire.
+    pub max_open_uploads: u64,
+    /// How many unfinished uploads an account's file-request links may have open at
+    /// once, all links together (`CAIRN_MAX_OPEN_LINK_UPLOADS`, default 100).
+    pub max_open_link_uploads: u64,
 }
 
-const KNOWN_VARIABLES: [&str; 15] = [
+const KNOWN_VARIABLES: [&str; 17] = [
+    "CAIRN_MAX_OPEN_UPLOADS",
+    "CAIRN_MAX_OPEN_LINK_UPLOADS",
     "CAIRN_SHARE_PASSWORD_WINDOW_SECS",
     "CAIRN_BENCH_ENDPOINTS",
     "CAIRN_QUOTA_BYTES",
@@ -147,6 +156,8 @@ impl Config {
             quota_bytes: 100 * 1024 * 1024 * 1024,
             bench_endpoints: false,
             share_password_window_secs: 60,
+            max_open_uploads: 1000,
+            max_open_link_uploads: 100,
         }
     }
 
@@ -238,6 +249,11 @@ impl Config {
                 &mut config.share_password_window_secs,
             ),
             ("CAIRN_QUOTA_BYTES", &mut config.quota_bytes),
+            ("CAIRN_MAX_OPEN_UPLOADS", &mut config.max_open_uploads),
+            (
+                "CAIRN_MAX_OPEN_LINK_UPLOADS",
+                &mut config.max_open_link_uploads,
+            ),
         ] {
             if let Some(value) = get(variable) {
                 *field = value.parse().map_err(|_| ConfigError {

@@ -6,9 +6,9 @@
 //! takes the namespace (`UserId`) it works in and never reads outside it.
 
 use crate::domain::{
-    Change, Commit, CommitOutcome, FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord,
-    ShareToken, TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk,
-    VersionInfo,
+    Change, Commit, CommitOutcome, FileEntry, FileId, OpenUploadLimits, RelPath, Share,
+    SharePermission, ShareRecord, ShareToken, Starter, TrashedEntry, UploadChunk, UploadId,
+    UploadSession, User, UserId, VersionChunk, VersionInfo,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -35,6 +35,14 @@ pub enum StoreError {
     /// moment; the same operation succeeds once it is done.
     #[error("chunk {0} is being collected")]
     ChunkBusy(String),
+    /// The owner has as many open uploads as they may have.
+    #[error("{open} open uploads, at most {limit}")]
+    TooManyUploads {
+        /// Open uploads.
+        open: u64,
+        /// The cap.
+        limit: u64,
+    },
     /// A commit would take the owner past their quota.
     #[error("over quota: {needed} bytes needed, {available} free")]
     QuotaExceeded {
@@ -46,6 +54,17 @@ pub enum StoreError {
     /// The storage itself failed (connection, IO, corruption).
     #[error("storage failure: {0}")]
     Backend(String),
+}
+
+/// What decides whether a new upload session may start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadAdmission {
+    /// Bytes of the file the upload would replace (it may reuse their room).
+    pub replaces: u64,
+    /// Who starts it.
+    pub starter: Starter,
+    /// The caps on open uploads.
+    pub limits: OpenUploadLimits,
 }
 
 /// A new account, with its root folder.
@@ -147,8 +166,15 @@ pub trait MetadataStore: Send + Sync {
         now: i64,
     ) -> Result<FileEntry, StoreError>;
 
-    /// Stores a new upload session with its announced chunks.
-    async fn create_upload(&self, upload: &UploadSession) -> Result<(), StoreError>;
+    /// Stores a new upload session with its announced chunks, if `admission` lets
+    /// its owner start it at `now` (checked with the owner's open uploads and usage
+    /// in the same transaction).
+    async fn create_upload(
+        &self,
+        upload: &UploadSession,
+        admission: &UploadAdmission,
+        now: i64,
+    ) -> Result<(), StoreError>;
     /// Adds announced chunks to an upload.
     async fn announce_chunks(
         &self,

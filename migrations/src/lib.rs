@@ -14,6 +14,7 @@ mod m20261125_000006_shares;
 mod m20261125_000007_child_name_index;
 mod m20261126_000008_external_name_index;
 mod m20261201_000010_chunk_collection;
+mod m20261201_000011_open_uploads_index;
 
 /// Runs every migration in order; the server calls it on start-up.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_child_name_index::Migration),
             Box::new(m20261126_000008_external_name_index::Migration),
             Box::new(m20261201_000010_chunk_collection::Migration),
+            Box::new(m20261201_000011_open_uploads_index::Migration),
         ]
     }
 }

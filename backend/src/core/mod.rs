@@ -20,7 +20,7 @@ pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
 pub use shares::{LinkAccess, LinkReceipt, LinkView, ShareChange, ShareRequest, ShareView};
 
-use crate::domain::Error;
+use crate::domain::{Error, OpenUploadLimits};
 use crate::ports::{AttemptLimiter, BlobStore, EventBus, MetadataStore, StoreError};
 use std::sync::Arc;
 use wasm_chunker::ChunkParams;
@@ -50,6 +50,9 @@ pub struct Limits {
     pub share_password_failures_per_link: u32,
     /// Wrong link passwords (over all links) one client may send within the window.
     pub share_password_failures_per_client: u32,
+    /// How many unfinished uploads an account, and its file-request links, may have
+    /// open at once.
+    pub open_uploads: OpenUploadLimits,
 }
 
 impl Default for Limits {
@@ -65,6 +68,10 @@ impl Default for Limits {
             stream_backlog: 1000,
             share_password_failures_per_link: 5,
             share_password_failures_per_client: 20,
+            open_uploads: OpenUploadLimits {
+                per_account: 1000,
+                through_links: 100,
+            },
         }
     }
 }
@@ -124,6 +131,7 @@ impl From<StoreError> for Error {
             StoreError::QuotaExceeded { needed, available } => {
                 Error::QuotaExceeded { needed, available }
             }
+            StoreError::TooManyUploads { open, limit } => Error::TooManyUploads { open, limit },
             StoreError::ChunkBusy(chunk) => Error::ChunkBusy(format!("chunk {chunk}")),
             StoreError::Backend(cause) => Error::Internal(cause),
         }

@@ -14,14 +14,12 @@ use crate::domain::{
     check_expiry, check_new_share, check_share_password, relative_to, secrets_equal, share_grant,
     within_root, CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, RelPath, Share,
     ShareKind, SharePermission, ShareRecord, ShareToken, UploadId, UploadSession, User,
+    LINK_DEVICE,
 };
 use crate::ports::StoreError;
 use bytes::Bytes;
 use futures::Stream;
 use wasm_chunker::ChunkId;
-
-/// The device name that conflicted copies made through a file request carry.
-const LINK_DEVICE: &str = "file request";
 
 /// A new share, as parsed from the request.
 #[derive(Debug, Clone)]

@@ -4,10 +4,10 @@
 use super::access::{Need, View};
 use super::{now_ms, Core};
 use crate::domain::{
-    chunks_needed, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, FileId, RelPath,
-    UploadChunk, UploadId, UploadSession, User,
+    chunks_needed, max_chunks, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, FileId,
+    RelPath, Starter, UploadChunk, UploadId, UploadSession, User,
 };
-use crate::ports::StoreError;
+use crate::ports::{StoreError, UploadAdmission};
 use bytes::{Bytes, BytesMut};
 use futures::stream::{FuturesUnordered, Stream};
 use futures::StreamExt;
@@ -227,6 +227,18 @@ impl Core {
             .await
     }
 
+    /// The most chunks an upload of `size` bytes can be cut into with the server's
+    /// parameters; more would be a flood of records, not a file.
+    fn check_chunk_count(&self, size: u64, index: u64) -> Result<(), Error> {
+        let most = max_chunks(size, u64::from(self.limits.chunking.min_size));
+        if index >= most {
+            return Err(Error::BadRequest(format!(
+                "chunk {index} is one too many: a file of {size} bytes has at most {most} chunks with the parameters of GET /api/v1/config"
+            )));
+        }
+        Ok(())
+    }
+
     /// Starts an upload by `requester` in `acting`'s tree, seen through `view`
     /// (`request.path` is a path of that tree).
     pub(super) async fn upload_init_in(
@@ -244,6 +256,7 @@ impl Core {
         let mut announced = 0u64;
         for (index, (_, size)) in request.chunks.iter().enumerate() {
             self.check_chunk_size(index as u64, *size)?;
+            self.check_chunk_count(request.size, index as u64)?;
             announced += size;
         }
         if announced > request.size {
@@ -252,7 +265,19 @@ impl Core {
                 request.size
             )));
         }
-        self.check_quota(user, &request.path, request.size).await?;
+        let replaces = match self.meta.entry_by_path(&user.id, &request.path).await? {
+            Some(current) if !current.is_folder => current.size,
+            _ => 0,
+        };
+        let admission = UploadAdmission {
+            replaces,
+            starter: if scope == DedupScope::ThisUpload {
+                Starter::Link
+            } else {
+                Starter::Account
+            },
+            limits: self.limits.open_uploads,
+        };
         let now = now_ms();
         let session = UploadSession {
             id: UploadId::generate(),
@@ -279,7 +304,7 @@ impl Core {
         let needed = self
             .needed_of(requester, (user, view), &session.chunks, scope)
             .await?;
-        self.meta.create_upload(&session).await?;
+        self.meta.create_upload(&session, &admission, now).await?;
         Ok((session, needed))
     }
 
@@ -311,6 +336,7 @@ impl Core {
         let mut seen = HashSet::new();
         for (index, chunk_id, size) in chunks {
             self.check_chunk_size(index, size)?;
+            self.check_chunk_count(upload.size, index)?;
             if !seen.insert(index) {
                 return Err(Error::BadRequest(format!(
                     "chunk {index} is announced twice"
@@ -606,16 +632,9 @@ impl Core {
         }
     }
 
-    /// Checks that `size` bytes at `path` fit in the user's quota, with their usage
-    /// as stored now; a new version replaces the current one's size in the user's
-    /// usage. Checked when an upload starts; the commit checks again in its
-    /// transaction, as other uploads may commit in between.
-    async fn check_quota(&self, user: &User, path: &RelPath, size: u64) -> Result<(), Error> {
-        let user = self.user_now(user).await?;
-        self.check_quota_with(&user, path, size).await
-    }
-
-    /// [`Core::check_quota`] with the usage `user` carries.
+    /// Checks that `size` bytes at `path` fit in the user's quota, with the usage
+    /// `user` carries (a new version replaces the current one's size): an early
+    /// refusal, before the commit's transaction enforces the quota exactly.
     async fn check_quota_with(&self, user: &User, path: &RelPath, size: u64) -> Result<(), Error> {
         let mut available = user.quota_bytes.saturating_sub(user.used_bytes);
         if size <= available {

@@ -106,6 +106,14 @@ pub enum Error {
     /// how much room there is.
     #[error("the person who asked for files has no room for this one; tell them, or send a smaller file")]
     RecipientFull,
+    /// The account has as many open uploads as it may have.
+    #[error("{open} uploads are still open, the most allowed at once is {limit}; finish or cancel some (unfinished ones expire on their own)")]
+    TooManyUploads {
+        /// Open uploads.
+        open: u64,
+        /// The cap.
+        limit: u64,
+    },
     /// The request body is larger than the server accepts.
     #[error("request body of {size} bytes exceeds the limit of {limit} bytes; send fewer chunks per request")]
     TooLarge {

@@ -9,6 +9,7 @@ mod error;
 mod ids;
 mod model;
 mod path;
+mod quota;
 mod rules;
 mod shares;
 
@@ -17,5 +18,6 @@ pub use error::Error;
 pub use ids::{FileId, UploadId, UserId};
 pub use model::*;
 pub use path::{PathError, RelPath};
+pub use quota::{admit_upload, max_chunks, Holdings, OpenUploadLimits, Starter, LINK_DEVICE};
 pub use rules::*;
 pub use shares::*;

@@ -49,6 +49,7 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
             (StatusCode::INSUFFICIENT_STORAGE, "quota-exceeded")
         }
         Error::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+        Error::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-uploads"),
         Error::RangeNotSatisfiable { .. } => {
             (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable")
         }

@@ -8,6 +8,7 @@ mod dedup_scope;
 mod devices;
 mod downloads;
 mod gc;
+mod open_uploads;
 mod openapi;
 mod organise;
 mod process;

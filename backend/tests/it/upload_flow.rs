@@ -397,22 +397,13 @@ async fn the_quota_is_checked_again_when_an_upload_commits() {
     let server = TestServer::start_with(|config| config.quota_bytes = 1_000_000).await;
     let alice = server.user("alice").await;
     let params = alice.config().await.chunking;
-    // Two uploads that each fit start side by side; together they do not.
-    let first = random_bytes(600_000, 21);
+    // An upload that fits when it starts, and a copy that fills the room meanwhile
+    // (a copy needs no upload): the commit finds the quota full.
+    let stored = random_bytes(300_000, 21);
+    let (stored_file, _) = alice.upload("/stored.bin", &stored).await;
     let second = random_bytes(600_000, 22);
-    let (first_chunks, first_hash) = chunk(params, &first);
     let (second_chunks, second_hash) = chunk(params, &second);
-    let first_init = alice.init("/a.bin", &first, &first_chunks).await.unwrap();
     let second_init = alice.init("/b.bin", &second, &second_chunks).await.unwrap();
-    alice
-        .put_packed(
-            &first_init.upload_id,
-            &first,
-            &first_chunks,
-            &first_init.chunks_needed,
-        )
-        .await
-        .unwrap();
     alice
         .put_packed(
             &second_init.upload_id,
@@ -423,7 +414,7 @@ async fn the_quota_is_checked_again_when_an_upload_commits() {
         .await
         .unwrap();
     alice
-        .complete(&first_init.upload_id, &first_hash)
+        .copy_entry(&stored_file.file.id, "/copy.bin")
         .await
         .unwrap();
     let refused = alice
@@ -432,6 +423,37 @@ async fn the_quota_is_checked_again_when_an_upload_commits() {
         .unwrap_err();
     assert_eq!(refused.status, StatusCode::INSUFFICIENT_STORAGE);
     assert_eq!(refused.body.error.code, "quota-exceeded");
+    alice
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/files/upload/{}", second_init.upload_id),
+        )
+        .send()
+        .await
+        .unwrap();
+    for path in ["/stored.bin", "/copy.bin"] {
+        let listing: frontend::api::types::FolderListing =
+            alice.get("/api/v1/files?path=/").await.unwrap();
+        let id = listing
+            .entries
+            .iter()
+            .find(|e| e.path == path)
+            .unwrap()
+            .id
+            .clone();
+        alice
+            .request(Method::DELETE, &format!("/api/v1/files/{id}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    alice
+        .request(Method::DELETE, "/api/v1/trash")
+        .send()
+        .await
+        .unwrap();
+    let first = random_bytes(600_000, 24);
+    alice.upload("/a.bin", &first).await;
 
     // Replacing a file counts only the difference.
     let edited = random_bytes(650_000, 23);

@@ -10,11 +10,12 @@ mod shares;
 mod tree;
 
 use crate::domain::{
-    conflict_copy_name, stored_inline, utc_date, Change, ChangeAction, Commit, CommitOutcome,
-    ConflictPolicy, FileEntry, FileId, RelPath, Share, SharePermission, ShareRecord, ShareToken,
-    TrashedEntry, UploadChunk, UploadId, UploadSession, User, UserId, VersionChunk, VersionInfo,
+    admit_upload, conflict_copy_name, stored_inline, utc_date, Change, ChangeAction, Commit,
+    CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, Holdings, RelPath, Share,
+    SharePermission, ShareRecord, ShareToken, TrashedEntry, UploadChunk, UploadId, UploadSession,
+    User, UserId, VersionChunk, VersionInfo, LINK_DEVICE,
 };
-use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind};
+use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind, UploadAdmission};
 use async_trait::async_trait;
 use bytes::Bytes;
 use entities::{
@@ -545,6 +546,44 @@ impl Usage {
     }
 }
 
+/// What `owner` holds with `usage`: that and their uploads open at `now`.
+async fn open_uploads<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    usage: Usage,
+    now: i64,
+) -> Result<Holdings, StoreError> {
+    let kind = db.get_database_backend();
+    let (a, b, c) = match kind {
+        DbBackend::Postgres => ("$1", "$2", "$3"),
+        _ => ("?", "?", "?"),
+    };
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            kind,
+            format!(
+                "SELECT COUNT(*) AS open, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS open_bytes, \
+                 CAST(COALESCE(SUM(CASE WHEN device = {a} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                 AS through_links FROM uploads WHERE owner_id = {b} AND expires_at > {c}"
+            ),
+            [LINK_DEVICE.into(), owner.as_str().into(), now.into()],
+        ))
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::Backend("no answer to a count".into()))?;
+    let count = |column: &str| -> Result<u64, StoreError> {
+        Ok(to_u64(row.try_get::<i64>("", column).map_err(backend)?))
+    };
+    let through_links = count("through_links")?;
+    Ok(Holdings {
+        used: to_u64(usage.used),
+        quota: to_u64(usage.quota),
+        open_bytes: count("open_bytes")?,
+        open_uploads: count("open")?.saturating_sub(through_links),
+        open_link_uploads: through_links,
+    })
+}
+
 /// [`lock_namespace`], answering the user's root folder and usage in the same query.
 async fn lock_namespace_root<C: ConnectionTrait>(
     db: &C,
@@ -871,8 +910,31 @@ impl MetadataStore for SqlMetadataStore {
         Ok(entry_from(folder))
     }
 
-    async fn create_upload(&self, upload: &UploadSession) -> Result<(), StoreError> {
+    async fn create_upload(
+        &self,
+        upload: &UploadSession,
+        admission: &UploadAdmission,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(backend)?;
+        // The owner's row locked first, so that uploads starting side by side cannot
+        // pass the caps together.
+        let (_, usage) = lock_namespace_root(&txn, &upload.owner).await?;
+        let holdings = open_uploads(&txn, &upload.owner, usage, now).await?;
+        admit_upload(
+            &holdings,
+            upload.size,
+            admission.replaces,
+            admission.starter,
+            &admission.limits,
+        )
+        .map_err(|refusal| match refusal {
+            Error::TooManyUploads { open, limit } => StoreError::TooManyUploads { open, limit },
+            Error::QuotaExceeded { needed, available } => {
+                StoreError::QuotaExceeded { needed, available }
+            }
+            other => StoreError::Invalid(other.to_string()),
+        })?;
         uploads::Entity::insert(uploads::ActiveModel {
             id: Set(upload.id.to_string()),
             owner_id: Set(upload.owner.to_string()),
@@ -1207,6 +1269,17 @@ impl MetadataStore for SqlMetadataStore {
                 return Err(StoreError::ChunkBusy(hash));
             }
         }
+        // A file sent whole finds the room that open uploads hold taken; an upload
+        // session was given its room when it started.
+        let usage = if commit.session_stored {
+            usage
+        } else {
+            let held = open_uploads(&txn, owner, usage, commit.now).await?;
+            Usage {
+                used: to_i64(held.used.saturating_add(held.open_bytes)),
+                quota: to_i64(held.quota),
+            }
+        };
         let is_new = target.current_rev == 0;
         let old_size = if is_new { 0 } else { target.size };
         let rev = target.current_rev + 1;

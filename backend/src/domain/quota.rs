@@ -1,0 +1,137 @@
+//! What an account may make the server hold: stored versions and the bytes announced
+//! by its open uploads count against the quota, and open uploads are capped, those
+//! sent through file-request links on their own.
+
+use super::Error;
+
+/// The device name of uploads through file-request links: their conflicted copies
+/// are named after it, and the caps on open uploads count them by it.
+pub const LINK_DEVICE: &str = "file request";
+
+/// What an account holds when a new upload asks to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Holdings {
+    /// Bytes of the versions it stores.
+    pub used: u64,
+    /// Its quota in bytes.
+    pub quota: u64,
+    /// Sizes of its open (unexpired) uploads, added up.
+    pub open_bytes: u64,
+    /// Its open uploads started by the account itself (and its shares' editors).
+    pub open_uploads: u64,
+    /// Its open uploads started through its file-request links.
+    pub open_link_uploads: u64,
+}
+
+/// How many open uploads an account may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenUploadLimits {
+    /// Started by the account itself (and its shares' editors).
+    pub per_account: u64,
+    /// Started through its file-request links, all links together.
+    pub through_links: u64,
+}
+
+/// Who starts an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Starter {
+    /// The account, or an editor of one of its shares.
+    Account,
+    /// A file-request link's holder.
+    Link,
+}
+
+/// Whether an upload of `size` bytes may start, replacing a file of `replaces` bytes
+/// (whose room it may reuse): the open uploads' bytes count as held from the start.
+pub fn admit_upload(
+    holdings: &Holdings,
+    size: u64,
+    replaces: u64,
+    starter: Starter,
+    limits: &OpenUploadLimits,
+) -> Result<(), Error> {
+    let (open, limit) = match starter {
+        Starter::Account => (holdings.open_uploads, limits.per_account),
+        Starter::Link => (holdings.open_link_uploads, limits.through_links),
+    };
+    if open >= limit {
+        return Err(Error::TooManyUploads { open, limit });
+    }
+    let available = holdings
+        .quota
+        .saturating_sub(holdings.used)
+        .saturating_sub(holdings.open_bytes)
+        .saturating_add(replaces);
+    if size > replaces && size > available {
+        return Err(Error::QuotaExceeded {
+            needed: size,
+            available,
+        });
+    }
+    Ok(())
+}
+
+/// The most chunks an upload of `size` bytes can have, cut with a minimum chunk size
+/// of `min_size` bytes: every chunk but the last is at least that long.
+pub fn max_chunks(size: u64, min_size: u64) -> u64 {
+    size.div_ceil(min_size.max(1)) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: OpenUploadLimits = OpenUploadLimits {
+        per_account: 3,
+        through_links: 2,
+    };
+
+    #[track_caller]
+    fn check(holdings: Holdings, size: u64, replaces: u64, starter: Starter, expect: &str) {
+        let got = match admit_upload(&holdings, size, replaces, starter, &LIMITS) {
+            Ok(()) => "ok".to_string(),
+            Err(Error::QuotaExceeded { available, .. }) => format!("quota {available}"),
+            Err(Error::TooManyUploads { open, limit }) => format!("too many {open}/{limit}"),
+            Err(other) => format!("{other}"),
+        };
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn open_uploads_hold_their_bytes_and_are_capped() {
+        let h = |used, open_bytes, open_uploads, open_link_uploads| Holdings {
+            used,
+            quota: 100,
+            open_bytes,
+            open_uploads,
+            open_link_uploads,
+        };
+        use Starter::{Account, Link};
+        check(h(0, 0, 0, 0), 100, 0, Account, "ok");
+        check(h(0, 0, 0, 0), 101, 0, Account, "quota 100");
+        check(h(40, 0, 0, 0), 61, 0, Account, "quota 60");
+        // Bytes announced by open uploads are held from their start.
+        check(h(40, 50, 1, 0), 11, 0, Account, "quota 10");
+        check(h(40, 50, 1, 0), 10, 0, Account, "ok");
+        // A new version may reuse the room of the one it replaces.
+        check(h(40, 50, 1, 0), 30, 20, Account, "ok");
+        check(h(40, 50, 1, 0), 31, 20, Account, "quota 30");
+        // Over quota already (the quota was lowered): a smaller version still passes.
+        check(h(150, 0, 0, 0), 10, 20, Account, "ok");
+        check(h(150, 0, 0, 0), 30, 20, Account, "quota 20");
+        // The caps, each on its own.
+        check(h(0, 0, 3, 0), 1, 0, Account, "too many 3/3");
+        check(h(0, 0, 3, 0), 1, 0, Link, "ok");
+        check(h(0, 0, 0, 2), 1, 0, Link, "too many 2/2");
+        check(h(0, 0, 0, 2), 1, 0, Account, "ok");
+    }
+
+    #[test]
+    fn chunk_counts_follow_the_minimum_size() {
+        assert_eq!(max_chunks(0, 256), 1);
+        assert_eq!(max_chunks(1, 256), 2);
+        assert_eq!(max_chunks(256, 256), 2);
+        assert_eq!(max_chunks(257, 256), 3);
+        assert_eq!(max_chunks(1 << 30, 1 << 18), 4097);
+    }
+}
