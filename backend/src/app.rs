@@ -11,6 +11,7 @@ use crate::ports::{BlobStore, EventBus};
 use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// The wired application: the router to serve, and the use cases behind it.
@@ -19,6 +20,8 @@ pub struct App {
     pub router: axum::Router,
     /// The use cases, for background work.
     pub core: Arc<Core>,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
 }
 
 fn millis(secs: u64) -> i64 {
@@ -61,6 +64,7 @@ pub async fn build_wrapping_blobs(
         upload_ttl_ms: millis(config.upload_ttl_secs),
         gc_interval_ms: config.gc_interval_secs.saturating_mul(1000),
         default_quota_bytes: config.quota_bytes,
+        streams_per_user: config.max_streams_per_user,
         open_uploads: crate::domain::OpenUploadLimits {
             per_account: config.max_open_uploads,
             through_links: config.max_open_link_uploads,
@@ -89,8 +93,13 @@ pub async fn build_wrapping_blobs(
         core: core.clone(),
         leptos_options,
         bench_endpoints: config.bench_endpoints,
+        body_idle_timeout: Duration::from_secs(config.body_idle_timeout_secs.max(1)),
     });
-    Ok(App { router, core })
+    Ok(App {
+        router,
+        core,
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+    })
 }
 
 /// Runs garbage collection every `gc_interval_ms`, for as long as the process lives.
@@ -115,22 +124,60 @@ pub fn spawn_garbage_collection(core: Arc<Core>) {
 /// SIGTERM), then ends the open change streams and long-polls and finishes the
 /// requests in flight.
 pub async fn serve_on(listener: TcpListener, app: App) -> anyhow::Result<()> {
-    let core = app.core;
-    // `into_make_service` hands each connection a shared handle on the router; given
-    // the router itself, `axum::serve` copies every route for each connection (about
-    // 30 KiB in hundreds of allocations), which each open change stream then keeps.
-    // With each connection's peer address, which limits wrong link passwords per client.
-    axum::serve(
-        listener,
-        app.router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        stop_requested().await;
-        core.close_streams();
-    })
-    .await
-    .context("while serving")
+    serve_until(listener, app, stop_requested()).await
+}
+
+/// [`serve_on`] until `stop` completes. Each connection gets its peer's address
+/// (which limits wrong passwords per client) and must send each request's headers
+/// within the header timeout, or is closed.
+pub async fn serve_until(
+    listener: TcpListener,
+    app: App,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let mut connections = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    connections
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(app.header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        // The router is a shared handle: cloning it per request copies no routes.
+        let router = app.router.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+            let mut request = request.map(axum::body::Body::new);
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            router.clone().oneshot(request)
+        });
+        let connection = connections
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away or breaks the protocol ends its own connection.
+            let _ = connection.await;
+        });
+    }
+    app.core.close_streams();
+    graceful.shutdown().await;
+    Ok(())
 }
 
 async fn stop_requested() {

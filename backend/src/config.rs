@@ -109,9 +109,22 @@ pub struct Config {
     /// How many unfinished uploads an account's file-request links may have open at
     /// once, all links together (`CAIRN_MAX_OPEN_LINK_UPLOADS`, default 100).
     pub max_open_link_uploads: u64,
+    /// How long a client may take to send a request's headers, in seconds, before
+    /// its connection is closed (`CAIRN_HEADER_TIMEOUT_SECS`, default 30).
+    pub header_timeout_secs: u64,
+    /// How long a request body may go without a byte arriving, in seconds, before
+    /// the request is cut and what it sent of an unfinished chunk discarded
+    /// (`CAIRN_BODY_IDLE_TIMEOUT_SECS`, default 30).
+    pub body_idle_timeout_secs: u64,
+    /// How many change streams one user may hold open at once on this server
+    /// (`CAIRN_MAX_STREAMS_PER_USER`, default 20; a browser tab holds one).
+    pub max_streams_per_user: u64,
 }
 
-const KNOWN_VARIABLES: [&str; 17] = [
+const KNOWN_VARIABLES: [&str; 20] = [
+    "CAIRN_MAX_STREAMS_PER_USER",
+    "CAIRN_HEADER_TIMEOUT_SECS",
+    "CAIRN_BODY_IDLE_TIMEOUT_SECS",
     "CAIRN_MAX_OPEN_UPLOADS",
     "CAIRN_MAX_OPEN_LINK_UPLOADS",
     "CAIRN_SHARE_PASSWORD_WINDOW_SECS",
@@ -158,6 +171,9 @@ impl Config {
             share_password_window_secs: 60,
             max_open_uploads: 1000,
             max_open_link_uploads: 100,
+            header_timeout_secs: 30,
+            body_idle_timeout_secs: 30,
+            max_streams_per_user: 20,
         }
     }
 
@@ -250,6 +266,15 @@ impl Config {
             ),
             ("CAIRN_QUOTA_BYTES", &mut config.quota_bytes),
             ("CAIRN_MAX_OPEN_UPLOADS", &mut config.max_open_uploads),
+            ("CAIRN_HEADER_TIMEOUT_SECS", &mut config.header_timeout_secs),
+            (
+                "CAIRN_MAX_STREAMS_PER_USER",
+                &mut config.max_streams_per_user,
+            ),
+            (
+                "CAIRN_BODY_IDLE_TIMEOUT_SECS",
+                &mut config.body_idle_timeout_secs,
+            ),
             (
                 "CAIRN_MAX_OPEN_LINK_UPLOADS",
                 &mut config.max_open_link_uploads,

@@ -10,6 +10,7 @@ mod events;
 mod files;
 mod gc;
 mod shares;
+mod slots;
 mod uploads;
 
 pub use uploads::{InitRequest, UploadState};
@@ -19,8 +20,9 @@ pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
 pub use shares::{LinkAccess, LinkReceipt, LinkView, ShareChange, ShareRequest, ShareView};
+pub use slots::Slot;
 
-use crate::domain::{Error, OpenUploadLimits};
+use crate::domain::{Error, OpenUploadLimits, User};
 use crate::ports::{AttemptLimiter, BlobStore, EventBus, MetadataStore, StoreError};
 use std::sync::Arc;
 use wasm_chunker::ChunkParams;
@@ -53,6 +55,13 @@ pub struct Limits {
     /// How many unfinished uploads an account, and its file-request links, may have
     /// open at once.
     pub open_uploads: OpenUploadLimits,
+    /// How many ZIP archives one user, or one link, streams at once.
+    pub zips_at_once: u64,
+    /// How many change streams one user holds open at once.
+    pub streams_per_user: u64,
+    /// How many requests one client address may send to the public link endpoints
+    /// per minute.
+    pub link_requests_per_minute: u64,
 }
 
 impl Default for Limits {
@@ -72,6 +81,9 @@ impl Default for Limits {
                 per_account: 1000,
                 through_links: 100,
             },
+            zips_at_once: 3,
+            streams_per_user: 20,
+            link_requests_per_minute: 600,
         }
     }
 }
@@ -85,6 +97,8 @@ pub struct Core {
     attempts: Arc<dyn AttemptLimiter>,
     limits: Limits,
     signed_in: accounts::SignedIn,
+    busy: slots::Slots,
+    link_rate: slots::RequestRate,
 }
 
 impl Core {
@@ -104,7 +118,52 @@ impl Core {
             attempts,
             limits,
             signed_in: accounts::SignedIn::default(),
+            busy: slots::Slots::default(),
+            link_rate: slots::RequestRate::default(),
         }
+    }
+
+    /// A place for one more ZIP archive of `user`'s, or `Busy` when they stream as
+    /// many as they may at once.
+    pub fn zip_slot_of_user(&self, user: &User) -> Result<Slot, Error> {
+        self.slot(
+            format!("zip user {}", user.id),
+            self.limits.zips_at_once,
+            "archive downloads",
+        )
+    }
+
+    /// A place for one more ZIP archive through the link `share_id`.
+    pub fn zip_slot_of_link(&self, share_id: &str) -> Result<Slot, Error> {
+        self.slot(
+            format!("zip link {share_id}"),
+            self.limits.zips_at_once,
+            "archive downloads through this link",
+        )
+    }
+
+    /// A place for one more open change stream of `user`'s.
+    pub fn stream_slot(&self, user: &User) -> Result<Slot, Error> {
+        self.slot(
+            format!("stream {}", user.id),
+            self.limits.streams_per_user,
+            "open change streams",
+        )
+    }
+
+    fn slot(&self, key: String, limit: u64, what: &str) -> Result<Slot, Error> {
+        self.busy.take(key, limit).ok_or_else(|| Error::Busy {
+            what: what.to_string(),
+            limit,
+        })
+    }
+
+    /// Counts one request of `client` to the public link endpoints; too many in the
+    /// current minute are refused.
+    pub fn admit_link_request(&self, client: &str) -> Result<(), Error> {
+        self.link_rate
+            .admit(client, self.limits.link_requests_per_minute, now_ms())
+            .map_err(|retry_after_secs| Error::TooManyRequests { retry_after_secs })
     }
 
     /// The limits in force.

@@ -114,6 +114,21 @@ pub enum Error {
         /// The cap.
         limit: u64,
     },
+    /// As many of a kind of long-running work (archives, change streams) run for this
+    /// user or link as may at once.
+    #[error("{limit} {what} are running, the most allowed at once; wait for one to finish and try again")]
+    Busy {
+        /// What kind of work.
+        what: String,
+        /// The cap.
+        limit: u64,
+    },
+    /// Too many requests from this client lately.
+    #[error("too many requests from your address; wait {retry_after_secs} seconds and try again")]
+    TooManyRequests {
+        /// Seconds until requests are taken again.
+        retry_after_secs: u64,
+    },
     /// The request body is larger than the server accepts.
     #[error("request body of {size} bytes exceeds the limit of {limit} bytes; send fewer chunks per request")]
     TooLarge {

@@ -402,7 +402,10 @@ pub async fn files_content(
                 &etag,
             ))
         }
-        Download::Folder { name, items } => Ok(zip_response(&state, &name, items)),
+        Download::Folder { name, items } => {
+            let slot = state.core.zip_slot_of_user(&user)?;
+            Ok(zip_response(&state, &name, items, slot))
+        }
     }
 }
 
@@ -458,19 +461,27 @@ pub async fn files_zip(
             ids.len()
         ))));
     }
+    let slot = state.core.zip_slot_of_user(&user)?;
     let items = state.core.download_many(&user, &ids).await?;
-    Ok(zip_response(&state, "Cairn", items))
+    Ok(zip_response(&state, "Cairn", items, slot))
 }
 
 /// Streams a folder as a ZIP archive, one chunk at a time: a task writes the
 /// archive into a small channel that the response body drains, so memory stays flat
-/// whatever the folder's size, and the task stops when the client goes away.
-pub(super) fn zip_response(state: &AppState, name: &str, items: Vec<ZipItem>) -> Response {
+/// whatever the folder's size, and the task stops when the client goes away. The
+/// task holds `slot`, the archive's place among those its user or link may stream.
+pub(super) fn zip_response(
+    state: &AppState,
+    name: &str,
+    items: Vec<ZipItem>,
+    slot: crate::core::Slot,
+) -> Response {
     use futures::{SinkExt, StreamExt};
     let (mut sender, receiver) =
         futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let core = state.core.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         let mut zip = ZipWriter::new();
         for item in items {
             let header = zip.begin(&item.path, item.entry.is_folder, item.entry.modified_at);

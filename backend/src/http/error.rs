@@ -50,6 +50,8 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         }
         Error::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
         Error::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-uploads"),
+        Error::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
+        Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
         Error::RangeNotSatisfiable { .. } => {
             (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable")
         }
@@ -92,6 +94,8 @@ impl IntoResponse for ApiError {
         let retry_after_secs = match &self.0 {
             Error::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
             Error::ChunkBusy(_) => Some(1),
+            Error::Busy { .. } => Some(5),
+            Error::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
         if let Some(secs) = retry_after_secs {

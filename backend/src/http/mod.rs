@@ -10,6 +10,7 @@ mod openapi;
 mod pages;
 mod range;
 mod shares;
+mod slow_clients;
 mod sync;
 mod tree;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Whether the benchmark body sink is served.
     pub bench_endpoints: bool,
+    /// How long a request body may go without a byte before it is cut.
+    pub body_idle_timeout: std::time::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -206,6 +209,14 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(shares::link_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            shares::limit_link_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.body_idle_timeout,
+            slow_clients::cut_idle_bodies,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -532,7 +532,10 @@ async fn link_content(
             }
             Ok(response)
         }
-        Download::Folder { name, items } => Ok(zip_response(&state, &name, items)),
+        Download::Folder { name, items } => {
+            let slot = state.core.zip_slot_of_link(&access.share.id)?;
+            Ok(zip_response(&state, &name, items, slot))
+        }
     }
 }
 
@@ -1132,6 +1135,38 @@ fn link_gone_page(error: &Error) -> Response {
 
 /// Adds the headers every link page and download carries: no `Referer` leaks the
 /// token to other sites, and search engines do not index shared files.
+/// Counts each request to a link's pages and API per client address: past the
+/// limit per minute, 429 (a small page for the pages, the JSON error for the API).
+pub async fn limit_link_requests(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let is_page = path.starts_with("/s/");
+    if !is_page && !path.starts_with("/api/v1/s/") {
+        return next.run(request).await;
+    }
+    match state.core.admit_link_request(&client_of(&request)) {
+        Ok(()) => next.run(request).await,
+        Err(error) if is_page => {
+            let message = error_body(&error).error.message;
+            let mut page = plain_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                &message,
+                None,
+            );
+            if let Error::TooManyRequests { retry_after_secs } = error {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            page
+        }
+        Err(error) => ApiError(error).into_response(),
+    }
+}
+
 pub async fn link_headers(request: Request, next: axum::middleware::Next) -> Response {
     let path = request.uri().path();
     let is_link = path.starts_with("/s/") || path.starts_with("/api/v1/s/");

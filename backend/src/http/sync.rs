@@ -109,6 +109,8 @@ pub async fn notifications_stream(
         .map(str::trim)
         .filter(|v| !v.is_empty());
     let cursor = last_event_id.or(query.cursor.as_deref()).map(decode_cursor);
+    // Held by the stream for as long as it is open.
+    let slot = state.core.stream_slot(&user)?;
     let items = state.core.follow(&user, cursor).await?;
     // An error reading the journal ends the stream (the client resumes from its last
     // id); its cause is logged here, the one place that sees it.
@@ -124,7 +126,10 @@ pub async fn notifications_stream(
             };
             std::future::ready(go_on)
         })
-        .filter_map(|event| std::future::ready(event.ok().map(Ok::<Event, Infallible>)));
+        .filter_map(move |event| {
+            let _held = &slot;
+            std::future::ready(event.ok().map(Ok::<Event, Infallible>))
+        });
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response();

@@ -14,6 +14,7 @@ mod organise;
 mod process;
 mod restart;
 mod shares;
+mod slow_clients;
 mod support;
 mod sync;
 mod upload_flow;

@@ -108,7 +108,9 @@ impl TestServer {
             .unwrap();
         let core = app.core.clone();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app.router).await.unwrap();
+            backend::app::serve_until(listener, app, std::future::pending())
+                .await
+                .unwrap();
         });
         TestServer {
             base: format!("http://{}", config.bind),
@@ -418,10 +420,24 @@ pub fn backend_env(config: &Config) -> Vec<(String, String)> {
 pub async fn process_with_user(
     data_dir: &std::path::Path,
 ) -> (crate::process::ServerProcess, Client, Option<TestDatabase>) {
+    process_with_user_and(data_dir, &[]).await
+}
+
+/// [`process_with_user`] with more variables in the process's environment.
+pub async fn process_with_user_and(
+    data_dir: &std::path::Path,
+    extra_env: &[(&str, &str)],
+) -> (crate::process::ServerProcess, Client, Option<TestDatabase>) {
     let mut config = backend::config::Config::embedded(data_dir.to_path_buf());
     let database = test_database(&mut config).await;
     test_blobs(&mut config);
-    let server = crate::process::ServerProcess::start(data_dir, &backend_env(&config));
+    let mut env = backend_env(&config);
+    env.extend(
+        extra_env
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string())),
+    );
+    let server = crate::process::ServerProcess::start(data_dir, &env);
     let mut client = Client {
         base: server.base.clone(),
         http: reqwest::Client::new(),

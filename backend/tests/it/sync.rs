@@ -3,7 +3,7 @@
 //! journal, and two `cairn` processes sharing PostgreSQL and Redis.
 
 use crate::process::ServerProcess;
-use crate::support::{backend_env, postgres_database, process_with_user, Client, TestServer};
+use crate::support::{backend_env, postgres_database, process_with_user_and, Client, TestServer};
 use bytes::Bytes;
 use frontend::api::types::{
     Delta, DeltaEntry, FileMeta, LoginResponse, LongPoll, Resync, UploadCommitted,
@@ -552,7 +552,9 @@ fn own_connection(client: &Client) -> Client {
 async fn open_streams_stay_small_and_let_the_server_stop() {
     const COUNT: usize = 400;
     let data_dir = tempfile::tempdir().unwrap();
-    let (mut server, alice, _database) = process_with_user(data_dir.path()).await;
+    // Many streams of one user: more than a user may open by default.
+    let (mut server, alice, _database) =
+        process_with_user_and(data_dir.path(), &[("CAIRN_MAX_STREAMS_PER_USER", "1000")]).await;
     // Warm up (first connections, the database pool, the allocator), then measure.
     let mut streams = Vec::new();
     let mut idle = Vec::new();
