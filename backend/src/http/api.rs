@@ -377,6 +377,7 @@ pub(super) fn attachment(name: &str) -> String {
             ("Content-Range" = String, description = "`bytes */SIZE`."),
         )),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn files_content(
@@ -435,6 +436,7 @@ pub struct ZipQuery {
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 404, description = "`not-found`: one of the ids names no live file or folder among this user's files.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn files_zip(
@@ -645,11 +647,12 @@ pub async fn folders_create(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The upload session and which of the announced chunks the server still needs.", body = UploadInitResponse),
-        (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the path is `/`, a chunk hash is not 64 hex digits, a chunk is empty or larger than the maximum chunk size, the chunks add up to more than `size`, or the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the path is `/`, a chunk hash is not 64 hex digits, a chunk is empty or larger than the maximum chunk size, the chunks add up to more than `size` or are more than a file of `size` bytes can have (`ceil(size / min_size) + 1`), or the body is not the JSON this endpoint takes.", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 409, description = "`already-exists`: a folder is at the path.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota, counting the bytes announced by their open uploads.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 429, description = "`too-many-uploads`: the account has as many unfinished uploads open as it may (`CAIRN_MAX_OPEN_UPLOADS`, or `CAIRN_MAX_OPEN_LINK_UPLOADS` through file-request links); finish or cancel some.", body = ErrorBody),
     ),
 )]
 pub async fn upload_init(
@@ -727,13 +730,14 @@ pub async fn upload_announce(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The chunk was verified against its announced hash and stored.", body = ChunksStored),
-        (status = 400, description = "`bad-request`: the index is not a non-negative integer, the chunk was not announced, or the body could not be read to its end.", body = ErrorBody),
+        (status = 400, description = "`bad-request`: the index is not a non-negative integer, the chunk was not announced, or the body could not be read to its end (it broke off, or no bytes arrived for `CAIRN_BODY_IDLE_TIMEOUT_SECS`).", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 404, description = "`upload-not-found`: no upload with that id for this user (completed, expired and collected, or never started).", body = ErrorBody),
         (status = 410, description = "`upload-expired`: the upload session expired; start a new one.", body = ErrorBody),
         (status = 413, description = "`too-large`: the body is larger than the server's request limit (`max_request_bytes` of `GET /api/v1/config`).", body = ErrorBody),
         (status = 422, description = "`chunk-hash-mismatch`: a chunk's bytes do not hash to what was announced, or `chunk-size-mismatch`: the body is not the one announced chunk's size. The chunks that passed are stored all the same.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it arrived; send it again after `Retry-After` seconds (the others were stored).", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn upload_put_chunk(
@@ -816,6 +820,7 @@ impl PackedQuery {
         (status = 413, description = "`too-large`: the body is larger than the server's request limit (`max_request_bytes` of `GET /api/v1/config`).", body = ErrorBody),
         (status = 422, description = "`chunk-hash-mismatch`: a chunk's bytes do not hash to what was announced, or `chunk-size-mismatch`: the body is not the one announced chunk's size. The chunks that passed are stored all the same.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it arrived; send it again after `Retry-After` seconds (the others were stored).", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn upload_put_packed(

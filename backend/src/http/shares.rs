@@ -562,6 +562,7 @@ async fn link_content(
         (status = 404, description = "`link-not-found`: no such link (never made, or revoked), or the shared entry is gone.", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
         (status = 416, description = "`range-not-satisfiable`: the range starts past the end of the file.", body = ErrorBody),
+        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds. `too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_content_root(
@@ -642,9 +643,9 @@ pub async fn link_config(State(state): State<AppState>) -> Json<ServerConfig> {
         (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found`: no such link (never made, or revoked), or the folder is gone.", body = ErrorBody),
-        (status = 409, description = "`already-exists`: a folder is at the path.", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
         (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold).", body = ErrorBody),
+        (status = 429, description = "`too-many-uploads`: the account has as many unfinished uploads open as it may (`CAIRN_MAX_OPEN_UPLOADS`, or `CAIRN_MAX_OPEN_LINK_UPLOADS` through file-request links); finish or cancel some. `too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_upload_init(
@@ -730,6 +731,8 @@ pub async fn link_upload_announce(
         (status = 410, description = "`link-expired` or `upload-expired`.", body = ErrorBody),
         (status = 413, description = "`too-large`: the body is larger than `max_request_bytes`.", body = ErrorBody),
         (status = 422, description = "`chunk-hash-mismatch` or `chunk-size-mismatch`.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it arrived; send it again after `Retry-After` seconds (the others were stored).", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 429, description = "`too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_upload_put_packed(
@@ -773,6 +776,8 @@ pub async fn link_upload_put_packed(
         (status = 404, description = "`link-not-found` or `upload-not-found`.", body = ErrorBody),
         (status = 410, description = "`link-expired` or `upload-expired`.", body = ErrorBody),
         (status = 422, description = "`chunk-hash-mismatch` or `chunk-size-mismatch`.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it arrived; send it again after `Retry-After` seconds (the others were stored).", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 429, description = "`too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_upload_put_chunk(

@@ -95,6 +95,7 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
         (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn notifications_stream(
