@@ -3,10 +3,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod authorization;
+mod bad_input;
 mod big_zip;
 mod devices;
 mod downloads;
 mod gc;
+mod name_key_migration;
+mod names;
 mod openapi;
 mod organise;
 mod process;
