@@ -12,6 +12,7 @@ mod name_key_migration;
 mod names;
 mod openapi;
 mod organise;
+mod page_status;
 mod process;
 mod restart;
 mod shares;
