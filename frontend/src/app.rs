@@ -77,6 +77,10 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(status) = crate::ssr::page_status() {
+        (status.0)(404);
+    }
     view! {
         <main class="centered">
             <h1>"Page not found"</h1>

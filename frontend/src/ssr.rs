@@ -59,6 +59,42 @@ pub fn page_status() -> Option<PageStatus> {
     leptos::prelude::use_context::<PageStatus>()
 }
 
+/// The status of a page that could not show its data, by the error's code: what is
+/// not there (or not the visitor's to see) is 404; `None` keeps 200 for the pages
+/// that ask a logged-out visitor to log in.
+pub fn error_status(code: &str) -> Option<u16> {
+    Some(match code {
+        "unauthenticated" => return None,
+        "not-found" | "not-a-folder" | "link-not-found" | "upload-not-found" => 404,
+        "link-expired" => 410,
+        "forbidden" => 403,
+        "internal" => 500,
+        _ => 400,
+    })
+}
+
+/// A page's data query that, when it fails, also sets the page's status to the
+/// error's ([`error_status`]). Call it while the page renders, where the status
+/// setter is in context.
+pub fn with_error_status<T, F>(
+    query: F,
+) -> impl std::future::Future<Output = Result<T, ErrorBody>> + Send + 'static
+where
+    F: std::future::Future<Output = Result<T, ErrorBody>> + Send + 'static,
+    T: Send + 'static,
+{
+    let status = page_status();
+    async move {
+        let res = query.await;
+        if let (Err(error), Some(status)) = (&res, &status) {
+            if let Some(code) = error_status(&error.error.code) {
+                (status.0)(code);
+            }
+        }
+        res
+    }
+}
+
 /// The [`PageData`] implementation, as held in Leptos context.
 #[derive(Clone)]
 pub struct PageDataHandle(pub Arc<dyn PageData>);

@@ -13,6 +13,7 @@ mod m20261125_000005_upload_base_file;
 mod m20261125_000006_shares;
 mod m20261125_000007_child_name_index;
 mod m20261126_000008_external_name_index;
+mod m20261201_000009_name_key;
 mod m20261201_000010_chunk_collection;
 mod m20261201_000011_open_uploads_index;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_shares::Migration),
             Box::new(m20261125_000007_child_name_index::Migration),
             Box::new(m20261126_000008_external_name_index::Migration),
+            Box::new(m20261201_000009_name_key::Migration),
             Box::new(m20261201_000010_chunk_collection::Migration),
             Box::new(m20261201_000011_open_uploads_index::Migration),
         ]

@@ -3,8 +3,8 @@
 use super::access::{Need, PathPlace};
 use super::{now_ms, Core};
 use crate::domain::{
-    stored_inline, Change, Error, FileEntry, FileId, RelPath, TrashedEntry, User, VersionChunk,
-    VersionInfo,
+    search_query, stored_inline, Change, Error, FileEntry, FileId, RelPath, TrashedEntry, User,
+    VersionChunk, VersionInfo,
 };
 use crate::ports::StoreError;
 use bytes::Bytes;
@@ -20,12 +20,13 @@ pub struct FileContent {
 }
 
 impl Core {
-    /// A folder and its live entries, each with its path.
+    /// A folder, its path as stored (names are found in any case, and shown in the
+    /// case they were made with), and its live entries, each with its path.
     pub async fn list_folder(
         &self,
         user: &User,
         path: &RelPath,
-    ) -> Result<(FileEntry, Vec<(FileEntry, RelPath)>), Error> {
+    ) -> Result<(FileEntry, RelPath, Vec<(FileEntry, RelPath)>), Error> {
         let (acting, at, view) = match self.place_of_path(user, path, Need::Read).await? {
             PathPlace::Tree { acting, path, view } => (acting, path, view),
             PathPlace::SharedFolder(mounts) => {
@@ -38,7 +39,8 @@ impl Core {
                         (root, path)
                     })
                     .collect();
-                return Ok((Self::shared_folder_entry(user), entries));
+                let shown = RelPath::root().join(crate::domain::SHARED_FOLDER)?;
+                return Ok((Self::shared_folder_entry(user), shown, entries));
             }
         };
         let mut folder = self
@@ -49,7 +51,13 @@ impl Core {
         if !folder.is_folder {
             return Err(Error::NotAFolder(path.to_string()));
         }
-        if let Some(name) = path.name() {
+        let at = if at.is_root() {
+            at
+        } else {
+            self.meta.entry_path(&acting.id, &folder.id).await?
+        };
+        let shown = view.show(&at);
+        if let Some(name) = shown.name() {
             // A mount shows under its name in /Shared with me.
             folder.name = name.to_string();
         }
@@ -63,7 +71,7 @@ impl Core {
             let child_path = view.show(&at.join(&child.name)?);
             res.push((child, child_path));
         }
-        Ok((folder, res))
+        Ok((folder, shown, res))
     }
 
     /// A live entry and its path.
@@ -78,6 +86,7 @@ impl Core {
         if path.is_root() {
             return Err(Error::AlreadyExists("/ (the root folder)".into()));
         }
+        path.check_new()?;
         let (acting, at, _) = self.tree_of_path(user, path, Need::WriteEntry).await?;
         if let Some(existing) = self.meta.entry_by_path(&acting.id, &at).await? {
             return Err(if existing.is_folder {
@@ -283,6 +292,7 @@ impl Core {
         id: &FileId,
         to: &RelPath,
     ) -> Result<(FileEntry, RelPath), Error> {
+        to.check_new()?;
         let (acting, at) = self.same_tree(user, id, Need::WriteEntry, to).await?;
         let entry = self.meta.move_entry(&acting.id, id, &at, now_ms()).await?;
         self.announce(&acting.id).await;
@@ -296,6 +306,7 @@ impl Core {
         id: &FileId,
         to: &RelPath,
     ) -> Result<(FileEntry, RelPath), Error> {
+        to.check_new()?;
         let (acting, at) = self.same_tree(user, id, Need::Read, to).await?;
         let entry = self.meta.copy_entry(&acting.id, id, &at, now_ms()).await?;
         self.announce(&acting.id).await;
@@ -377,12 +388,7 @@ impl Core {
         user: &User,
         query: &str,
     ) -> Result<Vec<(FileEntry, RelPath)>, Error> {
-        let query = query.trim();
-        if query.is_empty() {
-            return Err(Error::BadRequest(
-                "the search is empty; type part of a name".into(),
-            ));
-        }
+        let query = search_query(query)?;
         let found = self.meta.search(&user.id, query, SEARCH_LIMIT).await?;
         let mut res = Vec::with_capacity(found.len());
         for entry in found {

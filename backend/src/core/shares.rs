@@ -335,6 +335,10 @@ impl Core {
 
     /// A link as it stands, password or not.
     pub async fn find_link(&self, token: &str) -> Result<LinkAccess, Error> {
+        // Text that no store could hold as a token (NUL, say) is no link.
+        if crate::domain::check_id("link", token).is_err() {
+            return Err(Error::LinkNotFound);
+        }
         let (share, owner) = self
             .meta
             .share_by_token(&ShareToken::from_string(token.to_string()))

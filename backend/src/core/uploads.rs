@@ -4,8 +4,8 @@
 use super::access::{Need, View};
 use super::{now_ms, Core};
 use crate::domain::{
-    chunks_needed, max_chunks, stored_inline, Commit, CommitOutcome, ConflictPolicy, Error, FileId,
-    RelPath, Starter, UploadChunk, UploadId, UploadSession, User,
+    chunks_needed, device_name, max_chunks, stored_inline, Commit, CommitOutcome, ConflictPolicy,
+    Error, FileId, RelPath, Starter, UploadChunk, UploadId, UploadSession, User,
 };
 use crate::ports::{StoreError, UploadAdmission};
 use bytes::{Bytes, BytesMut};
@@ -253,6 +253,7 @@ impl Core {
                 "cannot upload to /; give a file path such as /notes.txt".into(),
             ));
         }
+        request.path.check_new()?;
         let mut announced = 0u64;
         for (index, (_, size)) in request.chunks.iter().enumerate() {
             self.check_chunk_size(index as u64, *size)?;
@@ -286,7 +287,7 @@ impl Core {
             size: request.size,
             parent_rev: request.parent_rev,
             base_file: request.base_file,
-            device: request.device,
+            device: device_name(request.device)?,
             created_at: now,
             expires_at: now + self.limits.upload_ttl_ms,
             chunks: request
@@ -779,6 +780,8 @@ impl Core {
                 "cannot upload to /; give a file path such as /notes.txt".into(),
             ));
         }
+        path.check_new()?;
+        let device = device_name(device)?;
         let size = bytes.len() as u64;
         // An early refusal with the usage known when the user authenticated (it may
         // be seconds old); the commit's transaction enforces the quota exactly.

@@ -1,6 +1,24 @@
 //! Opaque identifiers: 128 random bits as 32 lowercase hex digits.
+//!
+//! Ids from requests are opaque: one that names nothing is simply not found. Only
+//! text that no store could hold (control characters, such as NUL, which
+//! PostgreSQL refuses in text) or absurd lengths are refused, with a 400.
 
 use std::fmt;
+
+/// Longest id a request may name, in characters; no stored id is longer.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// Why `id` cannot be an id of kind `kind`, if it cannot.
+pub fn check_id(kind: &str, id: &str) -> Result<(), super::Error> {
+    if id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+        let shown: String = id.chars().take(40).collect();
+        return Err(super::Error::BadRequest(format!(
+            "{kind} {shown:?} is not an id: ids have at most {MAX_ID_CHARS} characters and no control characters; use an id the API gave you"
+        )));
+    }
+    Ok(())
+}
 
 macro_rules! opaque_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -18,6 +36,13 @@ macro_rules! opaque_id {
             /// any string is accepted and simply not found when it names nothing.
             pub fn from_string(id: String) -> Self {
                 $name(id)
+            }
+
+            /// An id from a request: refused when it could not name anything
+            /// stored (a control character, or longer than [`MAX_ID_CHARS`]).
+            pub fn parse(id: &str) -> Result<Self, super::Error> {
+                check_id(stringify!($name), id)?;
+                Ok($name(id.to_string()))
             }
 
             /// The id's text.

@@ -15,9 +15,9 @@ mod shares;
 
 pub use access::{below, locate, mount, recipient_path, Grant, Located, Mount, SHARED_FOLDER};
 pub use error::Error;
-pub use ids::{FileId, UploadId, UserId};
+pub use ids::{check_id, FileId, UploadId, UserId, MAX_ID_CHARS};
 pub use model::*;
-pub use path::{PathError, RelPath};
+pub use path::{check_new_name, name_key, name_safe, PathError, RelPath, MAX_NAME_BYTES};
 pub use quota::{admit_upload, max_chunks, Holdings, OpenUploadLimits, Starter, LINK_DEVICE};
 pub use rules::*;
 pub use shares::*;

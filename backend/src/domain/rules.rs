@@ -1,5 +1,7 @@
 //! Pure rules: account names, dedup planning, content hashes, conflicted-copy names.
 
+use super::path::{is_invisible, name_safe, MAX_NAME_BYTES};
+use super::Error;
 use std::collections::HashSet;
 use wasm_chunker::ChunkId;
 
@@ -40,8 +42,19 @@ pub fn stored_inline(size: u64) -> bool {
 /// The name of a conflicted copy: `report (Alice's phone's conflicted copy 2026-11-25).pdf`.
 ///
 /// The extension stays last so the copy opens like the original; a leading dot
-/// (`.bashrc`) is part of the name, not an extension.
+/// (`.bashrc`) is part of the name, not an extension. The device's name is made safe
+/// for a name ([`name_safe`]).
 pub fn conflict_copy_name(name: &str, device: &str, date: &str) -> String {
+    suffixed_name(
+        name,
+        &format!("{}'s conflicted copy {date}", name_safe(device)),
+    )
+}
+
+/// `name` with `(suffix)` before its extension: `stem (suffix).ext`. The result ends
+/// like `name` or with `)`, so it never ends with a dot or space, and the stem is
+/// shortened (at a character boundary) so that it fits in [`MAX_NAME_BYTES`].
+pub fn suffixed_name(name: &str, suffix: &str) -> String {
     let split = name
         .rfind('.')
         .filter(|&dot| dot > 0 && dot < name.len() - 1);
@@ -49,7 +62,83 @@ pub fn conflict_copy_name(name: &str, device: &str, date: &str) -> String {
         Some(dot) => (&name[..dot], &name[dot..]),
         None => (name, ""),
     };
-    format!("{stem} ({device}'s conflicted copy {date}){ext}")
+    let tail = format!(" ({suffix}){ext}");
+    let (stem, tail) = if tail.len() < MAX_NAME_BYTES {
+        (stem, tail)
+    } else {
+        // An extension too long to keep whole goes with the stem.
+        (name, format!(" ({suffix})"))
+    };
+    let budget = MAX_NAME_BYTES.saturating_sub(tail.len());
+    let mut end = stem.len().min(budget);
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    let res = format!("{}{tail}", &stem[..end]);
+    if res.len() <= MAX_NAME_BYTES {
+        return res;
+    }
+    // Only a suffix longer than a name gets here: cut it, at a boundary.
+    let mut end = MAX_NAME_BYTES - 1;
+    while !res.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{})", &res[..end])
+}
+
+/// Longest device name, in characters.
+pub const MAX_DEVICE_CHARS: usize = 64;
+
+/// A device's name as a client sends it (for conflicted copies and the journal):
+/// trimmed, `None` when empty; refused when longer than [`MAX_DEVICE_CHARS`] or
+/// holding a control or invisible formatting character.
+pub fn device_name(device: Option<String>) -> Result<Option<String>, Error> {
+    let Some(device) = device else {
+        return Ok(None);
+    };
+    let device = device.trim();
+    if device.is_empty() {
+        return Ok(None);
+    }
+    let chars = device.chars().count();
+    if chars > MAX_DEVICE_CHARS {
+        return Err(Error::BadRequest(format!(
+            "the device name is {chars} characters long, more than the limit of {MAX_DEVICE_CHARS}; send a shorter one"
+        )));
+    }
+    if let Some(c) = device.chars().find(|&c| c.is_control() || is_invisible(c)) {
+        return Err(Error::BadRequest(format!(
+            "the device name holds the control or invisible character U+{:04X}; send one without it",
+            u32::from(c)
+        )));
+    }
+    Ok(Some(device.to_string()))
+}
+
+/// Longest search query, in characters: no name is longer.
+pub const MAX_SEARCH_CHARS: usize = MAX_NAME_BYTES;
+
+/// A name search as typed: trimmed; refused when empty, longer than
+/// [`MAX_SEARCH_CHARS`], or holding a control character (no name holds one).
+pub fn search_query(query: &str) -> Result<&str, Error> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Err(Error::BadRequest(
+            "the search is empty; type part of a name".into(),
+        ));
+    }
+    let chars = query.chars().count();
+    if chars > MAX_SEARCH_CHARS {
+        return Err(Error::BadRequest(format!(
+            "the search is {chars} characters long, more than the limit of {MAX_SEARCH_CHARS}; type part of a name"
+        )));
+    }
+    if query.chars().any(char::is_control) {
+        return Err(Error::BadRequest(
+            "the search holds a control character, which no name holds; type part of a name".into(),
+        ));
+    }
+    Ok(query)
 }
 
 /// Unix milliseconds → `YYYY-MM-DD` (UTC).
@@ -126,6 +215,99 @@ mod tests {
         check_conflict(
             "trailing.",
             "trailing. (Chromium on Linux's conflicted copy 2026-11-25)",
+        );
+    }
+
+    #[test]
+    fn conflicted_copy_names_are_names_every_system_holds() {
+        // A device name with characters a name cannot hold.
+        assert_eq!(
+            conflict_copy_name("a.txt", "Bob's \"work\" PC/2", "2026-11-25"),
+            "a (Bob's _work_ PC_2's conflicted copy 2026-11-25).txt"
+        );
+        // A long name is shortened to fit, keeping its extension.
+        let long = format!("{}.pdf", "é".repeat(126));
+        let copy = conflict_copy_name(&long, "Chromium on Linux", "2026-11-25");
+        assert!(copy.len() <= MAX_NAME_BYTES, "{} bytes", copy.len());
+        assert!(copy.ends_with(" (Chromium on Linux's conflicted copy 2026-11-25).pdf"));
+        assert!(copy.starts_with("ééé"));
+        // A long extension goes with the stem.
+        let long_ext = format!("a.{}", "x".repeat(250));
+        let copy = conflict_copy_name(&long_ext, "d", "2026-11-25");
+        assert!(copy.len() <= MAX_NAME_BYTES);
+        assert!(copy.ends_with(" (d's conflicted copy 2026-11-25)"));
+        for name in ["x.", "x ", "CON", "a. .txt"] {
+            let copy = suffixed_name(name, "restored");
+            assert!(
+                crate::domain::path::check_new_name(&copy).is_ok() || name == "CON",
+                "{copy:?}"
+            );
+        }
+        assert_eq!(suffixed_name("CON", "restored"), "CON (restored)");
+        assert!(crate::domain::path::check_new_name("CON (restored)").is_ok());
+    }
+
+    #[track_caller]
+    fn check_device(device: &str, expect: Result<Option<&str>, &str>) {
+        let got = device_name(Some(device.to_string())).map_err(|e| e.to_string());
+        let expect = expect
+            .map(|d| d.map(str::to_string))
+            .map_err(str::to_string);
+        assert_eq!(got, expect, "device {device:?}");
+    }
+
+    #[test]
+    fn device_names() {
+        check_device("Chromium on Linux", Ok(Some("Chromium on Linux")));
+        check_device("  phone  ", Ok(Some("phone")));
+        check_device("", Ok(None));
+        check_device("Bob's ファイル phone", Ok(Some("Bob's ファイル phone")));
+        check_device(
+            "a\u{0}b",
+            Err("the device name holds the control or invisible character U+0000; send one without it"),
+        );
+        check_device(
+            "a\nb",
+            Err("the device name holds the control or invisible character U+000A; send one without it"),
+        );
+        check_device(
+            "evil\u{202E}gpj",
+            Err("the device name holds the control or invisible character U+202E; send one without it"),
+        );
+        check_device(&"é".repeat(64), Ok(Some(&"é".repeat(64))));
+        check_device(
+            &"x".repeat(65),
+            Err("the device name is 65 characters long, more than the limit of 64; send a shorter one"),
+        );
+        assert_eq!(device_name(None).map_err(|e| e.to_string()), Ok(None));
+    }
+
+    #[test]
+    fn search_queries() {
+        assert_eq!(
+            search_query("  report ").map_err(|e| e.to_string()),
+            Ok("report")
+        );
+        for (query, expect) in [
+            ("", "the search is empty; type part of a name"),
+            (
+                "\u{0}",
+                "the search holds a control character, which no name holds; type part of a name",
+            ),
+            (
+                "a\u{7}b",
+                "the search holds a control character, which no name holds; type part of a name",
+            ),
+        ] {
+            assert_eq!(
+                search_query(query).map_err(|e| e.to_string()),
+                Err(expect.to_string())
+            );
+        }
+        let long = "x".repeat(256);
+        assert_eq!(
+            search_query(&long).map_err(|e| e.to_string()),
+            Err("the search is 256 characters long, more than the limit of 255; type part of a name".to_string())
         );
     }
 

@@ -2,7 +2,9 @@
 
 use super::convert::{file_meta, user_info};
 use super::error::ApiError;
-use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, SESSION_COOKIE};
+use super::extract::{
+    presented_secret, ApiJson, ApiMultipart, ApiPath, ApiQuery, AuthUser, SESSION_COOKIE,
+};
 use super::openapi::{Binary, CompleteConflict, SmallUpload};
 use super::range::{parse_range, ByteRange};
 use super::AppState;
@@ -10,7 +12,7 @@ use crate::core::{Download, InitRequest, UploadState, ZipItem};
 use crate::domain::{CommitOutcome, ConflictPolicy, Error, FileId, RelPath, UploadId, User};
 use crate::zip::ZipWriter;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -275,9 +277,9 @@ pub async fn folder_listing(
     user: &User,
     path: &RelPath,
 ) -> Result<FolderListing, Error> {
-    let (folder, children) = state.core.list_folder(user, path).await?;
+    let (folder, shown, children) = state.core.list_folder(user, path).await?;
     Ok(FolderListing {
-        folder: file_meta(&folder, path),
+        folder: file_meta(&folder, &shown),
         entries: children
             .iter()
             .map(|(entry, entry_path)| file_meta(entry, entry_path))
@@ -305,7 +307,7 @@ pub async fn folder_listing(
 pub async fn files_get(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
 ) -> ApiResult<Json<frontend::api::types::FileMeta>> {
     let (entry, path) = state
         .core
@@ -383,7 +385,7 @@ pub(super) fn attachment(name: &str) -> String {
 pub async fn files_content(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     match state
@@ -449,8 +451,8 @@ pub async fn files_zip(
         .split(',')
         .map(str::trim)
         .filter(|id| !id.is_empty())
-        .map(|id| FileId::from_string(id.to_string()))
-        .collect();
+        .map(FileId::parse)
+        .collect::<Result<_, _>>()?;
     if ids.is_empty() {
         return Err(ApiError(Error::BadRequest(
             "`ids` names no file or folder; pass their ids separated by commas, e.g. ?ids=a1,b2"
@@ -705,7 +707,7 @@ pub async fn upload_init(
 pub async fn upload_announce(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(upload_id): Path<String>,
+    ApiPath(upload_id): ApiPath<String>,
     ApiJson(request): ApiJson<AnnounceChunks>,
 ) -> ApiResult<Json<ChunksNeeded>> {
     let chunks = announced_chunks(&request)?;
@@ -743,7 +745,7 @@ pub async fn upload_announce(
 pub async fn upload_put_chunk(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path((upload_id, index)): Path<(String, String)>,
+    ApiPath((upload_id, index)): ApiPath<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
@@ -826,7 +828,7 @@ impl PackedQuery {
 pub async fn upload_put_packed(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(upload_id): Path<String>,
+    ApiPath(upload_id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PackedQuery>,
     headers: HeaderMap,
     body: Body,
@@ -866,7 +868,7 @@ pub async fn upload_put_packed(
 pub async fn upload_cancel(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(upload_id): Path<String>,
+    ApiPath(upload_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     state
         .core
@@ -896,7 +898,7 @@ pub async fn upload_cancel(
 pub async fn upload_status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(upload_id): Path<String>,
+    ApiPath(upload_id): ApiPath<String>,
 ) -> ApiResult<Json<UploadStatus>> {
     let UploadState {
         session,
@@ -942,7 +944,7 @@ pub async fn upload_status(
 pub async fn upload_complete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(upload_id): Path<String>,
+    ApiPath(upload_id): ApiPath<String>,
     ApiJson(request): ApiJson<UploadComplete>,
 ) -> ApiResult<Response> {
     let policy = match request.on_conflict {
@@ -1086,7 +1088,7 @@ pub async fn tokens_list(
 pub async fn tokens_delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(token_id): Path<String>,
+    ApiPath(token_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     state.core.revoke_api_token(&user, &token_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -1100,7 +1102,7 @@ pub async fn tokens_delete(
     tag = "files",
     summary = "Upload a small file in one request",
     description = "For scripts and forms: the server chunks the file itself and commits it as an upload would.",
-    request_body(content = SmallUpload, content_type = "multipart/form-data", description = "A `path` field, then a `file` field with the bytes. Without `path`, the file goes to the root folder under the file field's file name. The whole request must fit in `max_request_bytes`."),
+    request_body(content = SmallUpload, content_type = "multipart/form-data", description = "A `path` field, optionally a `device` field (the device's name for a conflicted copy, at most 64 characters), then a `file` field with the bytes. Without `path`, the file goes to the root folder under the file field's file name. The whole request must fit in `max_request_bytes`."),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 201, description = "The committed file (a new version when a file was at the path).", body = UploadCommitted),
@@ -1114,7 +1116,7 @@ pub async fn tokens_delete(
 pub async fn files_upload_small(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    mut form: axum::extract::Multipart,
+    ApiMultipart(mut form): ApiMultipart,
 ) -> ApiResult<Response> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         Error::BadRequest(format!(
@@ -1123,10 +1125,12 @@ pub async fn files_upload_small(
         ))
     };
     let mut path = None;
+    let mut device = None;
     let mut content = None;
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name() {
             Some("path") => path = Some(field.text().await.map_err(bad)?),
+            Some("device") => device = Some(field.text().await.map_err(bad)?),
             Some("file") => {
                 let file_name = field.file_name().map(str::to_string);
                 content = Some((file_name, field.bytes().await.map_err(bad)?));
@@ -1150,7 +1154,7 @@ pub async fn files_upload_small(
             .into())
         }
     };
-    let (outcome, path) = state.core.upload_small(&user, path, bytes, None).await?;
+    let (outcome, path) = state.core.upload_small(&user, path, bytes, device).await?;
     commit_answer(outcome, &path, StatusCode::CREATED)
 }
 

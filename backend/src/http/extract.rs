@@ -1,6 +1,6 @@
 //! Extractors that answer malformed input in the API's error shape: JSON bodies,
-//! query strings, and the authenticated user (session cookie or
-//! `Authorization: Bearer`).
+//! query strings, path parameters, multipart forms, and the authenticated user
+//! (session cookie or `Authorization: Bearer`).
 
 use super::{error::ApiError, AppState};
 use crate::domain::{Error, User};
@@ -39,6 +39,54 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(ApiError(Error::BadRequest(format!(
                 "invalid query string: {}",
+                rejection.body_text()
+            )))),
+        }
+    }
+}
+
+/// Path parameters; a parameter that is not valid percent-encoded UTF-8, holds a
+/// control character, or is not of the expected type becomes a `bad-request` error.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Ids, tokens and names never hold a control character (NUL among them,
+        // which no database text can hold): refuse one in any parameter here.
+        if let Ok(params) = axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            for (name, value) in &params {
+                if let Some(c) = value.chars().find(|c| c.is_control()) {
+                    return Err(ApiError(Error::BadRequest(format!(
+                        "the {name} in the address holds the control character U+{:04X}; use the id or name the API gave you",
+                        u32::from(c)
+                    ))));
+                }
+            }
+        }
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError(Error::BadRequest(format!(
+                "invalid address: {}; percent-encode each name as UTF-8",
+                rejection.body_text()
+            )))),
+        }
+    }
+}
+
+/// A `multipart/form-data` body; a request that is not one becomes a `bad-request`
+/// error.
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Multipart::from_request(req, state).await {
+            Ok(form) => Ok(ApiMultipart(form)),
+            Err(rejection) => Err(ApiError(Error::BadRequest(format!(
+                "invalid form: {}; send Content-Type: multipart/form-data with a boundary",
                 rejection.body_text()
             )))),
         }

@@ -192,6 +192,8 @@ pub fn router(state: AppState) -> Router {
                 HeaderValue::from_static(API_CSP),
             )),
         )
+        // The bare API prefix is no page: answer it in the API's error shape.
+        .route("/api/v1/", axum::routing::any(api::not_found))
         .route("/", get(pages::home))
         .route("/login", post(pages::login_form))
         .route("/signup", post(pages::signup_form))

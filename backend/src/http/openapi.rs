@@ -202,6 +202,10 @@ pub(super) struct SmallUpload {
     /// under the file field's file name. Send it before `file`.
     #[schema(required = false)]
     path: String,
+    /// The device's name, for the name of a conflicted copy: at most 64 characters,
+    /// no control characters. Send it before `file`.
+    #[schema(required = false)]
+    device: String,
     /// The file's bytes.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,

@@ -134,13 +134,13 @@ impl PageData for CorePageData {
             return Err(error_body(&Error::Unauthenticated));
         };
         let path = RelPath::parse(&path).map_err(|e| error_body(&e.into()))?;
-        let (folder, children) = self
+        let (folder, shown, children) = self
             .core
             .list_folder(&user, &path)
             .await
             .map_err(|e| error_body(&e))?;
         Ok(FolderListing {
-            folder: file_meta(&folder, &path),
+            folder: file_meta(&folder, &shown),
             entries: children
                 .iter()
                 .map(|(entry, entry_path)| file_meta(entry, entry_path))
@@ -172,7 +172,9 @@ impl PageData for CorePageData {
         let Some(user) = self.user(cookie_header).await else {
             return Err(error_body(&Error::Unauthenticated));
         };
-        let id = FileId::from_string(file_id);
+        // Text that cannot be an id names nothing: the page is not found.
+        let id = FileId::parse(&file_id)
+            .map_err(|_| error_body(&Error::NotFound(format!("file {file_id:?}"))))?;
         let (entry, path) = self
             .core
             .file_meta(&user, &id)

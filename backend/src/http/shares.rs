@@ -13,7 +13,7 @@ use super::api::{
     serve_content, zip_response, PackedQuery,
 };
 use super::error::{error_body, ApiError};
-use super::extract::{ApiJson, ApiQuery, AuthUser};
+use super::extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery, AuthUser};
 use super::openapi::Binary;
 use super::AppState;
 use crate::core::{
@@ -24,7 +24,7 @@ use crate::domain::{
     share_subpath, Error, FileEntry, FileId, RelPath, ShareKind, SharePermission, UploadId,
 };
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, OriginalUri, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -124,7 +124,7 @@ pub async fn shares_create(
         .create_share(
             &user,
             ShareRequest {
-                file_id: FileId::from_string(request.file_id),
+                file_id: FileId::parse(&request.file_id)?,
                 kind: kind_from_wire(request.kind),
                 permission: permission_from_wire(request.permission),
                 username: request.username,
@@ -164,7 +164,7 @@ pub async fn shares_list(
     AuthUser(user): AuthUser,
     ApiQuery(query): ApiQuery<ShareListQuery>,
 ) -> ApiResult<Json<ShareList>> {
-    let file = query.file_id.map(FileId::from_string);
+    let file = query.file_id.as_deref().map(FileId::parse).transpose()?;
     let (made, received) = state.core.shares(&user, file.as_ref()).await?;
     Ok(Json(ShareList {
         made: made.iter().map(share_info).collect(),
@@ -194,7 +194,7 @@ pub async fn shares_list(
 pub async fn shares_update(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(share_id): Path<String>,
+    ApiPath(share_id): ApiPath<String>,
     ApiJson(request): ApiJson<ShareUpdate>,
 ) -> ApiResult<Json<ShareInfo>> {
     let change = ShareChange {
@@ -235,7 +235,7 @@ pub async fn shares_update(
 pub async fn shares_delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(share_id): Path<String>,
+    ApiPath(share_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     state.core.revoke_share(&user, &share_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -388,7 +388,7 @@ pub struct LinkPageQuery {
 )]
 pub async fn link_show(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     ApiQuery(query): ApiQuery<LinkPageQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Json<SharePage>> {
@@ -429,7 +429,7 @@ fn client_of(request: &Request) -> String {
 )]
 pub async fn link_unlock(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     request: Request,
 ) -> ApiResult<Response> {
     let client = client_of(&request);
@@ -567,7 +567,7 @@ async fn link_content(
 )]
 pub async fn link_content_root(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     ApiQuery(query): ApiQuery<ContentQuery>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -604,7 +604,7 @@ pub async fn link_content_root(
 )]
 pub async fn link_content_path(
     State(state): State<AppState>,
-    Path((token, _path)): Path<(String, String)>,
+    ApiPath((token, _path)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<ContentQuery>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -650,7 +650,7 @@ pub async fn link_config(State(state): State<AppState>) -> Json<ServerConfig> {
 )]
 pub async fn link_upload_init(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<UploadInit>,
 ) -> ApiResult<Json<UploadInitResponse>> {
@@ -698,7 +698,7 @@ pub async fn link_upload_init(
 )]
 pub async fn link_upload_announce(
     State(state): State<AppState>,
-    Path((token, upload_id)): Path<(String, String)>,
+    ApiPath((token, upload_id)): ApiPath<(String, String)>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<AnnounceChunks>,
 ) -> ApiResult<Json<ChunksNeeded>> {
@@ -737,7 +737,7 @@ pub async fn link_upload_announce(
 )]
 pub async fn link_upload_put_packed(
     State(state): State<AppState>,
-    Path((token, upload_id)): Path<(String, String)>,
+    ApiPath((token, upload_id)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<PackedQuery>,
     headers: HeaderMap,
     body: Body,
@@ -782,7 +782,7 @@ pub async fn link_upload_put_packed(
 )]
 pub async fn link_upload_put_chunk(
     State(state): State<AppState>,
-    Path((token, upload_id, index)): Path<(String, String, String)>,
+    ApiPath((token, upload_id, index)): ApiPath<(String, String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<ChunksStored>> {
@@ -820,7 +820,7 @@ pub async fn link_upload_put_chunk(
 )]
 pub async fn link_upload_cancel(
     State(state): State<AppState>,
-    Path((token, upload_id)): Path<(String, String)>,
+    ApiPath((token, upload_id)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let access = open_link(&state, &headers, &token).await?;
@@ -850,7 +850,7 @@ pub async fn link_upload_cancel(
 )]
 pub async fn link_upload_status(
     State(state): State<AppState>,
-    Path((token, upload_id)): Path<(String, String)>,
+    ApiPath((token, upload_id)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Json<UploadStatus>> {
     let access = open_link(&state, &headers, &token).await?;
@@ -921,7 +921,7 @@ fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
 )]
 pub async fn link_upload_complete(
     State(state): State<AppState>,
-    Path((token, upload_id)): Path<(String, String)>,
+    ApiPath((token, upload_id)): ApiPath<(String, String)>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<UploadComplete>,
 ) -> ApiResult<Json<UploadCommitted>> {
@@ -990,9 +990,9 @@ async fn read_file_field(
 )]
 pub async fn link_upload_small(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     headers: HeaderMap,
-    form: axum::extract::Multipart,
+    ApiMultipart(form): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<UploadCommitted>)> {
     let access = open_link(&state, &headers, &token).await?;
     let (name, bytes) = read_file_field(form).await?;
@@ -1060,7 +1060,7 @@ struct PasswordForm {
 /// form (`multipart/form-data`). Both answer with a redirect back to the page.
 pub async fn link_form(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     request: Request,
 ) -> Response {
     let is_multipart = request

@@ -4,11 +4,11 @@
 use super::api::serve_content;
 use super::convert::{decode_cursor, delta_entry, encode_cursor, file_meta, version_meta};
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, AuthUser};
+use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use super::openapi::Binary;
 use super::AppState;
 use crate::domain::{Error, FileId, RelPath};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -45,7 +45,7 @@ fn parse_rev(rev: &str) -> Result<u64, Error> {
 pub async fn files_delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
 ) -> ApiResult<Json<TrashEntry>> {
     let trashed = state
         .core
@@ -106,7 +106,7 @@ pub async fn trash_list(
 pub async fn trash_restore(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
 ) -> ApiResult<Json<FileMeta>> {
     let (entry, path) = state
         .core
@@ -138,7 +138,7 @@ pub async fn trash_restore(
 pub async fn files_move(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
     ApiJson(request): ApiJson<PathRequest>,
 ) -> ApiResult<Json<FileMeta>> {
     let to = RelPath::parse(&request.path)?;
@@ -173,7 +173,7 @@ pub async fn files_move(
 pub async fn files_copy(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
     ApiJson(request): ApiJson<PathRequest>,
 ) -> ApiResult<(StatusCode, Json<FileMeta>)> {
     let to = RelPath::parse(&request.path)?;
@@ -205,7 +205,7 @@ pub async fn files_copy(
 pub async fn versions_list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
 ) -> ApiResult<Json<VersionList>> {
     let versions = state
         .core
@@ -260,7 +260,7 @@ pub async fn versions_list(
 pub async fn versions_content(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path((file_id, rev)): Path<(String, String)>,
+    ApiPath((file_id, rev)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let rev = parse_rev(&rev)?;
@@ -301,7 +301,7 @@ pub async fn versions_content(
 pub async fn versions_restore(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path((file_id, rev)): Path<(String, String)>,
+    ApiPath((file_id, rev)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<FileMeta>> {
     let rev = parse_rev(&rev)?;
     let (entry, path) = state
@@ -404,7 +404,7 @@ pub async fn sync_delta(
 pub async fn trash_purge(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(file_id): Path<String>,
+    ApiPath(file_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     state
         .core

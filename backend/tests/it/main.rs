@@ -3,14 +3,18 @@
 #![allow(clippy::unwrap_used)]
 
 mod authorization;
+mod bad_input;
 mod big_zip;
 mod dedup_scope;
 mod devices;
 mod downloads;
 mod gc;
+mod name_key_migration;
+mod names;
 mod open_uploads;
 mod openapi;
 mod organise;
+mod page_status;
 mod process;
 mod restart;
 mod shares;

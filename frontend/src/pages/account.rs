@@ -19,7 +19,7 @@ fn fetch_account() -> impl std::future::Future<Output = Result<Account, ErrorBod
     {
         let data = crate::ssr::page_data();
         let cookie = crate::ssr::request_cookie();
-        async move { data.0.account(cookie).await }
+        crate::ssr::with_error_status(async move { data.0.account(cookie).await })
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -20,7 +20,7 @@ fn fetch_details(
     {
         let data = crate::ssr::page_data();
         let cookie = crate::ssr::request_cookie();
-        async move { data.0.file_details(cookie, id).await }
+        crate::ssr::with_error_status(async move { data.0.file_details(cookie, id).await })
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -40,7 +40,7 @@ fn fetch_listing(
     {
         let data = crate::ssr::page_data();
         let cookie = crate::ssr::request_cookie();
-        async move { data.0.folder_listing(cookie, path).await }
+        crate::ssr::with_error_status(async move { data.0.folder_listing(cookie, path).await })
     }
     #[cfg(not(feature = "ssr"))]
     {

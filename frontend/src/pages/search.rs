@@ -15,7 +15,7 @@ fn fetch_results(
     {
         let data = crate::ssr::page_data();
         let cookie = crate::ssr::request_cookie();
-        async move { data.0.search(cookie, query).await }
+        crate::ssr::with_error_status(async move { data.0.search(cookie, query).await })
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -14,7 +14,7 @@ fn fetch_shares() -> impl std::future::Future<Output = Result<ShareList, ErrorBo
     {
         let data = crate::ssr::page_data();
         let cookie = crate::ssr::request_cookie();
-        async move { data.0.shares(cookie).await }
+        crate::ssr::with_error_status(async move { data.0.shares(cookie).await })
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -16,7 +16,7 @@ fn fetch_trash(
     {
         let data = crate::ssr::page_data();
         let cookie = crate::ssr::request_cookie();
-        async move { data.0.trash(cookie).await }
+        crate::ssr::with_error_status(async move { data.0.trash(cookie).await })
     }
     #[cfg(not(feature = "ssr"))]
     {

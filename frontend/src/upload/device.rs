@@ -3,6 +3,28 @@
 /// Where this browser keeps the name it gives its device (in `localStorage`).
 const DEVICE_NAME_KEY: &str = "cairn.device";
 
+/// The longest device name the server takes, in characters.
+const MAX_DEVICE_CHARS: usize = 64;
+
+/// A typed or stored device name as the server takes it: no control characters or
+/// invisible formatting characters (bidirectional overrides, zero-width ones),
+/// trimmed, at most [`MAX_DEVICE_CHARS`] characters.
+fn clean_device_name(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .filter(|&c| {
+            !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        })
+        .collect();
+    name.trim()
+        .chars()
+        .take(MAX_DEVICE_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// This browser's name for its device, used in the names of conflicted copies: the
 /// one the user set, else one made from the browser and system, such as
 /// "Chromium on Linux".
@@ -12,7 +34,7 @@ pub fn device_name() -> String {
         .as_ref()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|storage| storage.get_item(DEVICE_NAME_KEY).ok().flatten())
-        .map(|name| name.trim().to_string())
+        .map(|name| clean_device_name(&name))
         .filter(|name| !name.is_empty())
     {
         return name;
@@ -34,7 +56,7 @@ pub fn ask_device_name(current: &str) -> Option<String> {
         )
         .ok()
         .flatten()?;
-    let name = answer.trim().to_string();
+    let name = clean_device_name(&answer);
     if name.is_empty() {
         return None;
     }

@@ -54,6 +54,8 @@ pub mod files {
         pub owner_id: String,
         pub parent_id: Option<String>,
         pub name: String,
+        /// The name's [`crate::domain::name_key`]: live siblings have distinct keys.
+        pub name_key: String,
         pub is_folder: bool,
         pub size: i64,
         pub content_hash: Option<String>,

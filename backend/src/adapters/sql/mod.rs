@@ -10,8 +10,8 @@ mod shares;
 mod tree;
 
 use crate::domain::{
-    admit_upload, conflict_copy_name, stored_inline, utc_date, Change, ChangeAction, Commit,
-    CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, Holdings, RelPath, Share,
+    admit_upload, conflict_copy_name, name_key, stored_inline, utc_date, Change, ChangeAction,
+    Commit, CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, Holdings, RelPath, Share,
     SharePermission, ShareRecord, ShareToken, TrashedEntry, UploadChunk, UploadId, UploadSession,
     User, UserId, VersionChunk, VersionInfo, LINK_DEVICE,
 };
@@ -236,7 +236,7 @@ impl SqlMetadataStore {
         files::Entity::find()
             .filter(files::Column::OwnerId.eq(owner.as_str()))
             .filter(files::Column::ParentId.eq(parent.as_str()))
-            .filter(files::Column::Name.eq(name))
+            .filter(files::Column::NameKey.eq(name_key(name)))
             .filter(files::Column::DeletedAt.is_null())
             .one(db)
             .await
@@ -317,6 +317,7 @@ impl SqlMetadataStore {
                         owner_id: owner.to_string(),
                         parent_id: Some(parent.to_string()),
                         name: segment.clone(),
+                        name_key: name_key(segment),
                         is_folder: true,
                         size: 0,
                         content_hash: None,
@@ -669,14 +670,14 @@ async fn lock_and_find<C: ConnectionTrait>(
         } else {
             format!("f{}.id", level - 1)
         };
-        let name = bind(segment.as_str().into());
+        let name = bind(name_key(segment).into());
         // The child is found by a subquery rather than by the join itself: there the
         // parent's id is a parameter, so every level is one exact index lookup even
         // when PostgreSQL has no statistics yet (a join let it pick an index on the
         // owner alone and filter their every file).
         sql += &format!(
             " LEFT JOIN files f{level} ON f{level}.id = (SELECT c.id FROM files c \
-             WHERE c.owner_id = u.id AND c.parent_id = {parent} AND c.name = {name} \
+             WHERE c.owner_id = u.id AND c.parent_id = {parent} AND c.name_key = {name} \
              AND c.deleted_at IS NULL)"
         );
     }
@@ -741,6 +742,7 @@ impl MetadataStore for SqlMetadataStore {
             owner_id: Set(user.id.to_string()),
             parent_id: Set(None),
             name: Set(String::new()),
+            name_key: Set(String::new()),
             is_folder: Set(true),
             size: Set(0),
             content_hash: Set(None),
@@ -1590,6 +1592,7 @@ fn new_file(owner: &UserId, parent: &FileId, name: String, now: i64) -> files::M
         id: FileId::generate().to_string(),
         owner_id: owner.to_string(),
         parent_id: Some(parent.to_string()),
+        name_key: name_key(&name),
         name,
         is_folder: false,
         size: 0,

@@ -8,7 +8,8 @@ use super::{
     BATCH_ROWS,
 };
 use crate::domain::{
-    Change, ChangeAction, FileEntry, FileId, RelPath, TrashedEntry, UserId, VersionInfo,
+    name_key, suffixed_name, Change, ChangeAction, FileEntry, FileId, RelPath, TrashedEntry,
+    UserId, VersionInfo,
 };
 use crate::ports::StoreError;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
@@ -48,7 +49,7 @@ async fn reachable<C: ConnectionTrait>(
 }
 
 /// A name for `name` that no live entry in `parent` uses: `name`, else
-/// `stem (suffix).ext`, `stem (suffix 2).ext`, …
+/// `stem (suffix).ext`, `stem (suffix 2).ext`, … (see [`suffixed_name`]).
 async fn free_name<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
@@ -59,15 +60,11 @@ async fn free_name<C: ConnectionTrait>(
     if Store::live_child(db, owner, parent, name).await?.is_none() {
         return Ok(name.to_string());
     }
-    let (stem, ext) = match name.rfind('.').filter(|&dot| dot > 0) {
-        Some(dot) => (&name[..dot], &name[dot..]),
-        None => (name, ""),
-    };
     for n in 1.. {
         let candidate = if n == 1 {
-            format!("{stem} ({suffix}){ext}")
+            suffixed_name(name, suffix)
         } else {
-            format!("{stem} ({suffix} {n}){ext}")
+            suffixed_name(name, &format!("{suffix} {n}"))
         };
         if Store::live_child(db, owner, parent, &candidate)
             .await?
@@ -173,6 +170,7 @@ pub async fn restore_entry(
         id: Set(entry.id.clone()),
         parent_id: Set(Some(parent.to_string())),
         name: Set(name.clone()),
+        name_key: Set(name_key(&name)),
         deleted_at: Set(None),
         ..Default::default()
     })
@@ -181,6 +179,7 @@ pub async fn restore_entry(
     .map_err(backend)?;
     let restored = files::Model {
         parent_id: Some(parent.to_string()),
+        name_key: name_key(&name),
         name,
         deleted_at: None,
         ..entry
@@ -225,7 +224,8 @@ pub async fn move_entry(
     if &old_path == to {
         return Ok(entry_from(entry));
     }
-    if entry.is_folder && to.segments().starts_with(old_path.segments()) {
+    // A path that is the folder's own, spelt in another case, renames it in place.
+    if entry.is_folder && old_path.holds(to) && to.segments().len() > old_path.segments().len() {
         return Err(StoreError::Invalid(format!(
             "cannot move folder {old_path} into itself ({to})"
         )));
@@ -240,6 +240,7 @@ pub async fn move_entry(
         id: Set(entry.id.clone()),
         parent_id: Set(Some(parent_id.to_string())),
         name: Set(to_name.to_string()),
+        name_key: Set(name_key(to_name)),
         ..Default::default()
     })
     .exec(&txn)
@@ -248,6 +249,7 @@ pub async fn move_entry(
     let moved = files::Model {
         parent_id: Some(parent_id.to_string()),
         name: to_name.to_string(),
+        name_key: name_key(to_name),
         ..entry
     };
     Store::journal(
@@ -362,7 +364,7 @@ pub async fn copy_entry(
     let (_, usage) = lock_namespace_root(&txn, owner).await?;
     let source = live_entry(&txn, owner, id).await?;
     let source_path = Store::path_of(&txn, owner, &source.id).await?;
-    if source.is_folder && to.segments().starts_with(source_path.segments()) {
+    if source.is_folder && source_path.holds(to) {
         return Err(StoreError::Invalid(format!(
             "cannot copy folder {source_path} into itself ({to})"
         )));
@@ -385,6 +387,7 @@ pub async fn copy_entry(
             id: FileId::generate().to_string(),
             parent_id: Some(new_parent),
             name: new_path.name().unwrap_or_default().to_string(),
+            name_key: name_key(new_path.name().unwrap_or_default()),
             current_rev: if original.is_folder { 0 } else { 1 },
             created_at: now,
             modified_at: now,
