@@ -5,7 +5,7 @@ use crate::adapters::bus_local::LocalBus;
 use crate::adapters::bus_redis::RedisBus;
 use crate::adapters::{blob_fs::FsBlobStore, blob_s3::S3BlobStore, sql::SqlMetadataStore};
 use crate::config::{BlobBackend, Config, EventsBackend};
-use crate::core::{Core, Limits};
+use crate::core::{AttemptLimiters, Core, Limits};
 use crate::http::{router, AppState};
 use crate::ports::{BlobStore, EventBus};
 use anyhow::Context;
@@ -51,6 +51,11 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         upload_ttl_ms: millis(config.upload_ttl_secs),
         gc_interval_ms: config.gc_interval_secs.saturating_mul(1000),
         default_quota_bytes: config.quota_bytes,
+        login_failures_per_user: config.login_failures_per_user,
+        login_failures_per_client: config.login_failures_per_client,
+        signups_per_hour: config.signups_per_hour,
+        password_hashes_at_once: config.password_hashes,
+        password_queue: config.password_queue,
         ..Limits::default()
     };
     let bus: Arc<dyn EventBus> = match &config.events {
@@ -59,9 +64,18 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "while connecting to Redis (REDIS_URL); start Redis, fix the URL, or unset REDIS_URL to run a single server",
         )?),
     };
-    let attempts = Arc::new(MemoryAttemptLimiter::new(
-        i64::try_from(config.share_password_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
-    ));
+    // Lockouts double each time a key reaches its limit again, up to an hour.
+    let attempts = AttemptLimiters {
+        links: Arc::new(MemoryAttemptLimiter::new(
+            millis(config.share_password_window_secs),
+            millis(3600),
+        )),
+        logins: Arc::new(MemoryAttemptLimiter::new(
+            millis(config.login_window_secs),
+            millis(3600),
+        )),
+        signups: Arc::new(MemoryAttemptLimiter::new(millis(3600), millis(3600))),
+    };
     let core = Arc::new(Core::new(Arc::new(meta), blobs, bus, attempts, limits));
     // Subscribed before the first request, so no change goes unannounced.
     core.spawn_fanout();
@@ -75,6 +89,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         core: core.clone(),
         leptos_options,
         bench_endpoints: config.bench_endpoints,
+        trusted_proxies: config.trusted_proxies.clone().into(),
+        public_origin: config.public_url.clone(),
     });
     Ok(App { router, core })
 }

@@ -9,6 +9,7 @@ mod accounts;
 mod events;
 mod files;
 mod gc;
+mod password_work;
 mod shares;
 mod uploads;
 
@@ -50,6 +51,20 @@ pub struct Limits {
     pub share_password_failures_per_link: u32,
     /// Wrong link passwords (over all links) one client may send within the window.
     pub share_password_failures_per_client: u32,
+    /// Failed log-ins one username takes within the log-in window before it is
+    /// locked out; 0 for no limit.
+    pub login_failures_per_user: u32,
+    /// Failed log-ins (over all usernames) one client may make within the window;
+    /// 0 for no limit.
+    pub login_failures_per_client: u32,
+    /// Sign-ups one client may make per hour; 0 for no limit.
+    pub signups_per_hour: u32,
+    /// Argon2 computations running at once.
+    pub password_hashes_at_once: usize,
+    /// Requests that may wait for a turn to compute Argon2; more get "busy".
+    pub password_queue: usize,
+    /// How long a request waits for its turn, in milliseconds.
+    pub password_wait_ms: u64,
 }
 
 impl Default for Limits {
@@ -65,6 +80,12 @@ impl Default for Limits {
             stream_backlog: 1000,
             share_password_failures_per_link: 5,
             share_password_failures_per_client: 20,
+            login_failures_per_user: 5,
+            login_failures_per_client: 20,
+            signups_per_hour: 20,
+            password_hashes_at_once: std::thread::available_parallelism().map_or(1, usize::from),
+            password_queue: 64,
+            password_wait_ms: 2000,
         }
     }
 }
@@ -75,21 +96,39 @@ pub struct Core {
     blobs: Arc<dyn BlobStore>,
     bus: Arc<dyn EventBus>,
     feed: Arc<ChangeFeed>,
-    attempts: Arc<dyn AttemptLimiter>,
+    attempts: AttemptLimiters,
     limits: Limits,
     signed_in: accounts::SignedIn,
+    password_work: Arc<password_work::PasswordWork>,
+}
+
+/// The counters of failed attempts, one per kind, each with its own window.
+#[derive(Clone)]
+pub struct AttemptLimiters {
+    /// Wrong link passwords, per link and per client.
+    pub links: Arc<dyn AttemptLimiter>,
+    /// Failed log-ins, per username and per client.
+    pub logins: Arc<dyn AttemptLimiter>,
+    /// Sign-ups, per client (an hour's window).
+    pub signups: Arc<dyn AttemptLimiter>,
 }
 
 impl Core {
-    /// Wires the use cases to their adapters; `attempts` counts wrong link passwords.
+    /// Wires the use cases to their adapters; `attempts` counts failed password
+    /// checks and sign-ups.
     pub fn new(
         meta: Arc<dyn MetadataStore>,
         blobs: Arc<dyn BlobStore>,
         bus: Arc<dyn EventBus>,
-        attempts: Arc<dyn AttemptLimiter>,
+        attempts: AttemptLimiters,
         limits: Limits,
     ) -> Core {
         Core {
+            password_work: password_work::PasswordWork::new(
+                limits.password_hashes_at_once,
+                limits.password_queue,
+                std::time::Duration::from_millis(limits.password_wait_ms),
+            ),
             meta,
             blobs,
             bus,

@@ -10,6 +10,7 @@ mod ids;
 mod model;
 mod path;
 mod rules;
+mod security;
 mod shares;
 
 pub use access::{below, locate, mount, recipient_path, Grant, Located, Mount, SHARED_FOLDER};
@@ -18,4 +19,5 @@ pub use ids::{FileId, UploadId, UserId};
 pub use model::*;
 pub use path::{PathError, RelPath};
 pub use rules::*;
+pub use security::*;
 pub use shares::*;

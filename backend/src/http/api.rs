@@ -2,7 +2,7 @@
 
 use super::convert::{file_meta, user_info};
 use super::error::ApiError;
-use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, SESSION_COOKIE};
+use super::extract::{presented_secret, ApiJson, ApiQuery, AuthUser, ClientAddr, SESSION_COOKIE};
 use super::openapi::{Binary, CompleteConflict, SmallUpload};
 use super::range::{parse_range, ByteRange};
 use super::AppState;
@@ -154,11 +154,12 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ServerConfig> {
 )]
 pub async fn auth_signup(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> ApiResult<Response> {
     let (user, secret) = state
         .core
-        .signup(&credentials.username, &credentials.password)
+        .signup(&credentials.username, &credentials.password, &client)
         .await?;
     let mut response = logged_in(&state, &user, secret);
     *response.status_mut() = StatusCode::CREATED;
@@ -182,11 +183,12 @@ pub async fn auth_signup(
 )]
 pub async fn auth_login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> ApiResult<Response> {
     let (user, secret) = state
         .core
-        .login(&credentials.username, &credentials.password)
+        .login(&credentials.username, &credentials.password, &client)
         .await?;
     Ok(logged_in(&state, &user, secret))
 }

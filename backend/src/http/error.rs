@@ -54,6 +54,10 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         Error::LinkPasswordRequired => (StatusCode::UNAUTHORIZED, "link-password-required"),
         Error::WrongLinkPassword => (StatusCode::UNAUTHORIZED, "wrong-link-password"),
         Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"),
+        Error::TooManySignups { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-signups"),
+        Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "server-busy"),
+        Error::PasswordTooLong { .. } => (StatusCode::BAD_REQUEST, "password-too-long"),
+        Error::CrossOrigin(_) => (StatusCode::FORBIDDEN, "cross-origin-request"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
@@ -85,7 +89,10 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "internal error");
         }
         let mut response = (status, Json(error_body(&self.0))).into_response();
-        if let Error::TooManyAttempts { retry_after_secs } = &self.0 {
+        if let Error::TooManyAttempts { retry_after_secs }
+        | Error::TooManySignups { retry_after_secs }
+        | Error::Busy { retry_after_secs } = &self.0
+        {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(*retry_after_secs),

@@ -7,6 +7,7 @@ mod convert;
 pub mod error;
 pub mod extract;
 mod openapi;
+mod origin;
 mod pages;
 mod range;
 mod shares;
@@ -33,6 +34,11 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Whether the benchmark body sink is served.
     pub bench_endpoints: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<[crate::domain::IpNetwork]>,
+    /// The origin browsers reach Cairn at, when configured; else each request's
+    /// `Host`.
+    pub public_origin: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -206,6 +212,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(shares::link_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::same_origin_writes,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -14,7 +14,7 @@ use super::api::{
 };
 use super::convert::file_meta;
 use super::error::{error_body, ApiError};
-use super::extract::{ApiJson, ApiQuery, AuthUser};
+use super::extract::{ApiJson, ApiQuery, AuthUser, ClientAddr};
 use super::openapi::Binary;
 use super::AppState;
 use crate::core::{
@@ -25,7 +25,7 @@ use crate::domain::{
     UploadId,
 };
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, OriginalUri, Path, Request, State};
+use axum::extract::{FromRequest, OriginalUri, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -34,7 +34,6 @@ use frontend::api::types::{
     ServerConfig, ShareCreated, ShareInfo, ShareList, ShareListQuery, SharePage, ShareUpdate,
     SharedEntry, UploadCommitted, UploadComplete, UploadInit, UploadInitResponse, UploadStatus,
 };
-use std::net::SocketAddr;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -401,11 +400,8 @@ pub async fn link_show(
 }
 
 /// The client a request comes from, for limiting password guesses.
-fn client_of(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |info| info.0.ip().to_string())
+fn client_of(request: &Request, state: &AppState) -> String {
+    ClientAddr::of(request.headers(), request.extensions(), state).0
 }
 
 /// `POST /s/{token}/unlock`.
@@ -433,7 +429,7 @@ pub async fn link_unlock(
     Path(token): Path<String>,
     request: Request,
 ) -> ApiResult<Response> {
-    let client = client_of(&request);
+    let client = client_of(&request, &state);
     let ApiJson(body) = ApiJson::<LinkPassword>::from_request(request, &state).await?;
     let (_, grant) = state
         .core
@@ -1087,7 +1083,7 @@ pub async fn link_form(
             }
         };
     }
-    let client = client_of(&request);
+    let client = client_of(&request, &state);
     let form = match axum::extract::Form::<PasswordForm>::from_request(request, &state).await {
         Ok(axum::extract::Form(form)) => form,
         Err(_) => return back_to_link(&token, "error", "enter the link's password and try again"),

@@ -3,7 +3,7 @@
 
 use super::convert::{decode_cursor, delta_entry, encode_cursor};
 use super::error::ApiError;
-use super::extract::{ApiQuery, AuthUser};
+use super::extract::{presented_secret, ApiQuery, AuthUser};
 use super::AppState;
 use crate::core::StreamItem;
 use crate::domain::Error;
@@ -91,7 +91,7 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The event stream; it ends only when the server stops.", body = String, content_type = "text/event-stream"),
+        (status = 200, description = "The event stream; it ends when the server stops, and within a few seconds of its session ending or its token being revoked.", body = String, content_type = "text/event-stream"),
         (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
@@ -103,6 +103,8 @@ pub async fn notifications_stream(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> Result<Response, ApiError> {
+    // `AuthUser` found this secret valid; the stream ends once it is not.
+    let secret = presented_secret(&headers).ok_or(ApiError(Error::Unauthenticated))?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -124,7 +126,8 @@ pub async fn notifications_stream(
             };
             std::future::ready(go_on)
         })
-        .filter_map(|event| std::future::ready(event.ok().map(Ok::<Event, Infallible>)));
+        .filter_map(|event| std::future::ready(event.ok().map(Ok::<Event, Infallible>)))
+        .take_until(state.core.clone().revoked(secret));
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response();
@@ -171,8 +174,10 @@ pub struct LongPollQuery {
 pub async fn notifications_longpoll(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<LongPollQuery>,
 ) -> Result<Json<LongPoll>, ApiError> {
+    let secret = presented_secret(&headers).ok_or(ApiError(Error::Unauthenticated))?;
     let Some(cursor) = query.cursor.as_deref() else {
         return Err(ApiError(Error::BadRequest(
             "cursor is missing; pass the cursor of your last /api/v1/sync/delta page".into(),
@@ -184,10 +189,14 @@ pub async fn notifications_longpoll(
             "timeout {timeout} is too long; wait at most {POLL_MAX_SECS} seconds"
         ))));
     }
-    let outcome = state
+    let waiting = state
         .core
-        .long_poll(&user, decode_cursor(cursor), Duration::from_secs(timeout))
-        .await?;
+        .long_poll(&user, decode_cursor(cursor), Duration::from_secs(timeout));
+    // A credential revoked while waiting ends the wait.
+    let outcome = tokio::select! {
+        outcome = waiting => outcome?,
+        () = state.core.clone().revoked(secret) => return Err(ApiError(Error::Unauthenticated)),
+    };
     Ok(Json(LongPoll {
         changes: outcome.changes,
         cursor: if outcome.changes {

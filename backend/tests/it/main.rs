@@ -4,14 +4,17 @@
 
 mod authorization;
 mod big_zip;
+mod cross_origin;
 mod devices;
 mod downloads;
 mod gc;
 mod openapi;
 mod organise;
+mod password_guessing;
 mod process;
 mod restart;
 mod shares;
+mod stream_revocation;
 mod support;
 mod sync;
 mod upload_flow;

@@ -95,7 +95,15 @@ impl TestServer {
         let app = backend::app::build(&config).await.unwrap();
         let core = app.core.clone();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app.router).await.unwrap();
+            // With each connection's peer address, as `cairn` serves: password
+            // guesses and sign-ups are counted per client address.
+            axum::serve(
+                listener,
+                app.router
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestServer {
             base: format!("http://{}", config.bind),
