@@ -330,8 +330,9 @@ pub struct Attempt {
 #[async_trait]
 pub trait AttemptLimiter: Send + Sync {
     /// Reserves an attempt under every one of `keys` (each with its limit; 0 for
-    /// none) at `now` (Unix milliseconds): `Err(seconds)` to wait when one of them
-    /// is locked out or has its limit of attempts within the window.
+    /// none, though its failures are still counted for `earlier_failures`) at
+    /// `now` (Unix milliseconds): `Err(seconds)` to wait when one of them is
+    /// locked out or has its limit of attempts within the window.
     async fn reserve(&self, keys: &[(String, u32)], now: i64) -> Result<Attempt, u64>;
     /// Settles a reserved attempt: `failed` keeps it counted (and locks a key out
     /// once it has its limit of failures); otherwise it is forgotten.

@@ -114,13 +114,15 @@ impl AttemptLimiter for MemoryAttemptLimiter {
         let mut wait_ms = 0i64;
         let mut earlier_failures = 0usize;
         for (name, limit) in keys {
-            if *limit == 0 {
-                continue;
-            }
             let Some(key) = state.keys.get_mut(name) else {
                 continue;
             };
             key.forget_old(now, window_ms);
+            earlier_failures = earlier_failures.max(key.failures());
+            // A key without a limit is still counted, for `earlier_failures`.
+            if *limit == 0 {
+                continue;
+            }
             if key.locked_until > now {
                 wait_ms = wait_ms.max(key.locked_until - now);
             } else if key.entries.len() >= *limit as usize {
@@ -128,17 +130,13 @@ impl AttemptLimiter for MemoryAttemptLimiter {
                 // within a second or so.
                 wait_ms = wait_ms.max(1000);
             }
-            earlier_failures = earlier_failures.max(key.failures());
         }
         if wait_ms > 0 {
             return Err(seconds(wait_ms));
         }
         state.next_id = state.next_id.wrapping_add(1);
         let id = state.next_id;
-        for (name, limit) in keys {
-            if *limit == 0 {
-                continue;
-            }
+        for (name, _) in keys {
             state
                 .keys
                 .entry(name.clone())
@@ -159,9 +157,6 @@ impl AttemptLimiter for MemoryAttemptLimiter {
     async fn finish(&self, keys: &[(String, u32)], attempt: Attempt, failed: bool, now: i64) {
         let mut state = self.state();
         for (name, limit) in keys {
-            if *limit == 0 {
-                continue;
-            }
             let Some(key) = state.keys.get_mut(name) else {
                 continue;
             };
@@ -175,7 +170,7 @@ impl AttemptLimiter for MemoryAttemptLimiter {
             if let Some(entry) = key.entries.get_mut(index) {
                 entry.failed = true;
             }
-            if key.failures() >= *limit as usize {
+            if *limit > 0 && key.failures() >= *limit as usize {
                 key.strikes = if now - key.locked_until >= self.max_lockout_ms {
                     1
                 } else {
@@ -238,5 +233,8 @@ mod tests {
         for _ in 0..100 {
             fail(&limiter, &unlimited, 3).await;
         }
+        // Never locked out, but its failures still tell a guesser from a newcomer.
+        let attempt = limiter.reserve(&unlimited, 4).await.unwrap();
+        assert_eq!(attempt.earlier_failures, 100);
     }
 }

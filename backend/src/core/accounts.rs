@@ -246,19 +246,36 @@ impl Core {
         Ok(user)
     }
 
-    /// Resolves once `secret` no longer authenticates anyone (the session ended, the
-    /// token was revoked or expired), checking every [`CREDENTIAL_RECHECK`]; what
-    /// outlives a request (a change stream, a long-poll) ends with it. A store that
-    /// cannot be reached ends nothing: the check is made again next time.
+    /// Resolves once `secret` no longer authenticates anyone, so that what outlives
+    /// a request (a change stream, a long-poll) ends with its credential: at once
+    /// when it is logged out or revoked on this server, and otherwise (another
+    /// replica, expiry) at the next check, every [`CREDENTIAL_RECHECK`]. A store
+    /// that cannot be reached ends nothing: the check is made again next time.
     pub async fn revoked(self: Arc<Self>, secret: String) {
+        let hash = token_hash(&secret);
+        let mut revocations = self.signed_in.revocations.subscribe();
         let mut ticks = tokio::time::interval(CREDENTIAL_RECHECK);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The first tick is at once, and the request has just authenticated.
-        ticks.tick().await;
+        // The first tick is at once: it checks the credential after subscribing,
+        // so a revocation just before is not missed.
         loop {
-            ticks.tick().await;
-            if let Err(Error::Unauthenticated) = self.authenticate(&secret).await {
-                return;
+            let check = tokio::select! {
+                revoked = revocations.recv() => match revoked {
+                    Ok(revoked) if revoked == hash => return,
+                    Ok(_) => false,
+                    // Revocations were missed: this one may be among them.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        std::future::pending::<()>().await;
+                        false
+                    }
+                },
+                _ = ticks.tick() => true,
+            };
+            if check {
+                if let Err(Error::Unauthenticated) = self.authenticate(&secret).await {
+                    return;
+                }
             }
         }
     }
@@ -272,10 +289,11 @@ impl Core {
     }
 }
 
-/// How often a credential that keeps a stream open is checked again. Logging out or
-/// revoking a token on this server takes effect at the next check; on another
-/// replica, once its [`SignedIn`] entry is old too.
-pub const CREDENTIAL_RECHECK: Duration = Duration::from_secs(2);
+/// How often a credential that keeps a stream open is checked again (as often as
+/// the stream's heartbeat): a session logged out or a token revoked on another
+/// replica, or one that expired, ends its streams here within this time plus
+/// [`SignedIn::TTL`]. On this server they end at once.
+pub const CREDENTIAL_RECHECK: Duration = Duration::from_secs(15);
 
 /// Secrets that authenticated in the last few seconds, with their user. Requests
 /// come in bursts (a dropped folder sends hundreds), and looking the secret up for
@@ -285,9 +303,20 @@ pub const CREDENTIAL_RECHECK: Duration = Duration::from_secs(2);
 /// replica honours it until its entry is [`SignedIn::TTL`] old. The usage in a
 /// remembered user may lag by as much: quota is enforced where uploads commit,
 /// inside their transaction, and pages and `/me` read usage again.
-#[derive(Default)]
 pub(super) struct SignedIn {
     entries: Mutex<HashMap<String, (User, Instant)>>,
+    /// The hash of each secret logged out or revoked on this server, for the
+    /// streams it keeps open.
+    revocations: tokio::sync::broadcast::Sender<String>,
+}
+
+impl Default for SignedIn {
+    fn default() -> Self {
+        SignedIn {
+            entries: Mutex::default(),
+            revocations: tokio::sync::broadcast::channel(256).0,
+        }
+    }
 }
 
 impl SignedIn {
@@ -321,8 +350,11 @@ impl SignedIn {
         entries.insert(hash, (user, Instant::now()));
     }
 
+    /// Forgets a secret that was logged out or revoked, and ends its streams.
     fn forget(&self, hash: &str) {
         self.entries().remove(hash);
+        // No receiver means no open stream: nothing to tell.
+        let _ = self.revocations.send(hash.to_string());
     }
 }
 

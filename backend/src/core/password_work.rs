@@ -4,7 +4,8 @@
 //! every thread of the blocking pool.
 //!
 //! Waiting requests have two lanes: a caller without recent failures goes before
-//! one that has been guessing, so a user logging in is not stuck behind a flood.
+//! one that has been guessing, and takes its place in a full queue, so a user
+//! logging in is not stuck behind a flood of wrong guesses.
 
 use crate::domain::Error;
 use std::collections::VecDeque;
@@ -28,11 +29,19 @@ struct Gate {
     later: VecDeque<oneshot::Sender<()>>,
 }
 
-/// The gate every Argon2 computation passes.
+/// A computation handed to the hashing threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The gate every Argon2 computation passes, and the threads that run them.
 pub(super) struct PasswordWork {
     gate: Mutex<Gate>,
     queue_max: usize,
     wait: Duration,
+    /// To the hashing threads, one per turn. Argon2 takes 19 MiB per hash; on
+    /// threads of their own, that memory is reused by the next hash, where on the
+    /// runtime's blocking pool it would be spread over (and kept by) the
+    /// allocator's arena of every thread that ever ran one.
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
 }
 
 /// The right to run one hash; handed to the next waiter when dropped.
@@ -50,14 +59,40 @@ impl PasswordWork {
     /// At most `at_once` hashes at a time (at least one), `queue_max` requests
     /// waiting, each for at most `wait`.
     pub(super) fn new(at_once: usize, queue_max: usize, wait: Duration) -> Arc<PasswordWork> {
+        let at_once = at_once.max(1);
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for n in 0..at_once {
+            let receiver = receiver.clone();
+            // The threads end when the sender goes, with the `Core`.
+            let spawned = std::thread::Builder::new()
+                .name(format!("cairn-argon2-{n}"))
+                .spawn(move || loop {
+                    let job = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    match job {
+                        // A job that panics loses its answer, not the thread.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                        Err(_) => return,
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::warn!(%error, "cannot start a password hashing thread");
+            }
+        }
         Arc::new(PasswordWork {
             gate: Mutex::new(Gate {
-                free: at_once.max(1),
+                free: at_once,
                 first: VecDeque::new(),
                 later: VecDeque::new(),
             }),
             queue_max,
             wait,
+            jobs: Mutex::new(sender),
         })
     }
 
@@ -83,7 +118,11 @@ impl PasswordWork {
             gate.first.retain(|waiter| !waiter.is_closed());
             gate.later.retain(|waiter| !waiter.is_closed());
             if gate.first.len() + gate.later.len() >= self.queue_max {
-                return Err(Self::busy());
+                // A caller without recent failures takes the place of the newest
+                // one that has been failing (who is told the server is busy).
+                if lane == Lane::Later || gate.later.pop_back().is_none() {
+                    return Err(Self::busy());
+                }
             }
             let (sender, receiver) = oneshot::channel();
             match lane {
@@ -125,7 +164,7 @@ impl PasswordWork {
         }
     }
 
-    /// Runs `work` on the blocking pool once a turn is free, holding the turn until
+    /// Runs `work` on a hashing thread once a turn is free, holding the turn until
     /// it returns (even when the request waiting for it goes away).
     pub(super) async fn run<T: Send + 'static>(
         self: &Arc<Self>,
@@ -133,13 +172,25 @@ impl PasswordWork {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Error> {
         let permit = self.acquire(lane).await?;
-        tokio::task::spawn_blocking(move || {
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
             let res = work();
             drop(permit);
-            res
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))
+            let _ = done.send(res);
+        });
+        let sent = self
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job);
+        if sent.is_err() {
+            return Err(Error::Internal(
+                "no password hashing thread is running".into(),
+            ));
+        }
+        result
+            .await
+            .map_err(|_| Error::Internal("a password hashing thread failed".into()))
     }
 }
 
@@ -167,8 +218,9 @@ mod tests {
         while work.gate().first.is_empty() {
             tokio::task::yield_now().await;
         }
+        // The queue is full for a caller that has been failing.
         assert!(matches!(
-            work.acquire(Lane::First).await,
+            work.acquire(Lane::Later).await,
             Err(Error::Busy {
                 retry_after_secs: 1
             })
@@ -188,5 +240,25 @@ mod tests {
             short.acquire(Lane::First).await,
             Err(Error::Busy { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_caller_without_failures_takes_the_last_place_of_a_full_queue() {
+        let work = PasswordWork::new(1, 1, Duration::from_secs(5));
+        let held = work.acquire(Lane::Later).await.unwrap();
+        let later = tokio::spawn({
+            let work = work.clone();
+            async move { work.acquire(Lane::Later).await.map(|_| ()) }
+        });
+        while work.gate().later.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        let first = tokio::spawn({
+            let work = work.clone();
+            async move { work.acquire(Lane::First).await.map(|_| ()) }
+        });
+        assert!(matches!(later.await.unwrap(), Err(Error::Busy { .. })));
+        drop(held);
+        first.await.unwrap().unwrap();
     }
 }

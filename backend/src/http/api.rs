@@ -147,8 +147,11 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ServerConfig> {
     request_body = Credentials,
     responses(
         (status = 201, description = "Signed up and logged in: the user, a bearer token, and a session cookie.", body = LoginResponse, headers(("Set-Cookie" = String, description = "The `cairn_session` cookie (HttpOnly, SameSite=Lax) for browsers."))),
-        (status = 400, description = "`invalid-username`: 1 to 64 letters, digits, `.`, `_` or `-`; `weak-password`: fewer than 8 characters; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 400, description = "`invalid-username`: 1 to 64 letters, digits, `.`, `_` or `-`; `weak-password`: fewer than 8 characters; `password-too-long`: more than 1024 bytes; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 403, description = "`cross-origin-request`: a browser sent it from another site's page.", body = ErrorBody),
         (status = 409, description = "`username-taken`: someone has that username.", body = ErrorBody),
+        (status = 429, description = "`too-many-signups`: too many accounts were created from this client address in the last hour; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "`server-busy`: every password check is taken; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
@@ -176,8 +179,11 @@ pub async fn auth_signup(
     request_body = Credentials,
     responses(
         (status = 200, description = "Logged in: the user, a bearer token, and a session cookie.", body = LoginResponse, headers(("Set-Cookie" = String, description = "The `cairn_session` cookie (HttpOnly, SameSite=Lax) for browsers."))),
-        (status = 400, description = "`bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 400, description = "`password-too-long`: more than 1024 bytes; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
         (status = 401, description = "`invalid-credentials`: wrong username or password.", body = ErrorBody),
+        (status = 403, description = "`cross-origin-request`: a browser sent it from another site's page.", body = ErrorBody),
+        (status = 429, description = "`too-many-attempts`: too many failed log-ins lately for this username or from this client address (5 and 20 within 5 minutes by default); wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "`server-busy`: every password check is taken; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]

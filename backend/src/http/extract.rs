@@ -92,7 +92,7 @@ pub struct ClientAddr(pub String);
 impl ClientAddr {
     /// The client of a request, from its connection and headers.
     pub fn of(
-        parts_headers: &axum::http::HeaderMap,
+        headers: &axum::http::HeaderMap,
         extensions: &axum::http::Extensions,
         state: &AppState,
     ) -> ClientAddr {
@@ -103,7 +103,7 @@ impl ClientAddr {
             // Served without connection details: every client counts as one.
             return ClientAddr("unknown".to_string());
         };
-        let forwarded: Vec<&str> = parts_headers
+        let forwarded: Vec<&str> = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())

@@ -91,7 +91,7 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The event stream; it ends when the server stops, and within a few seconds of its session ending or its token being revoked.", body = String, content_type = "text/event-stream"),
+        (status = 200, description = "The event stream; it ends when the server stops, at once when its session is logged out or its token revoked on this server, and within 20 seconds when that happens on another replica or the credential expires.", body = String, content_type = "text/event-stream"),
         (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
