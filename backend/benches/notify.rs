@@ -298,7 +298,11 @@ async fn main() {
     scales.dedup();
 
     let data_dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(data_dir.path(), &[]);
+    // Every user signs up from this one address.
+    let server = ServerProcess::start(
+        data_dir.path(),
+        &[("CAIRN_SIGNUPS_PER_HOUR".into(), "0".into())],
+    );
     let base = server.base.clone();
     let address = base.trim_start_matches("http://").to_string();
     let http = reqwest::Client::builder()

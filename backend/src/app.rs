@@ -5,7 +5,7 @@ use crate::adapters::bus_local::LocalBus;
 use crate::adapters::bus_redis::RedisBus;
 use crate::adapters::{blob_fs::FsBlobStore, blob_s3::S3BlobStore, sql::SqlMetadataStore};
 use crate::config::{BlobBackend, Config, EventsBackend};
-use crate::core::{Core, Limits};
+use crate::core::{AttemptLimiters, Core, Limits};
 use crate::http::{router, AppState};
 use crate::ports::{BlobStore, EventBus};
 use anyhow::Context;
@@ -69,6 +69,11 @@ pub async fn build_wrapping_blobs(
             per_account: config.max_open_uploads,
             through_links: config.max_open_link_uploads,
         },
+        login_failures_per_user: config.login_failures_per_user,
+        login_failures_per_client: config.login_failures_per_client,
+        signups_per_hour: config.signups_per_hour,
+        password_hashes_at_once: config.password_hashes,
+        password_queue: config.password_queue,
         ..Limits::default()
     };
     let bus: Arc<dyn EventBus> = match &config.events {
@@ -77,9 +82,18 @@ pub async fn build_wrapping_blobs(
             "while connecting to Redis (REDIS_URL); start Redis, fix the URL, or unset REDIS_URL to run a single server",
         )?),
     };
-    let attempts = Arc::new(MemoryAttemptLimiter::new(
-        i64::try_from(config.share_password_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
-    ));
+    // Lockouts double each time a key reaches its limit again, up to an hour.
+    let attempts = AttemptLimiters {
+        links: Arc::new(MemoryAttemptLimiter::new(
+            millis(config.share_password_window_secs),
+            millis(3600),
+        )),
+        logins: Arc::new(MemoryAttemptLimiter::new(
+            millis(config.login_window_secs),
+            millis(3600),
+        )),
+        signups: Arc::new(MemoryAttemptLimiter::new(millis(3600), millis(3600))),
+    };
     let core = Arc::new(Core::new(Arc::new(meta), blobs, bus, attempts, limits));
     // Subscribed before the first request, so no change goes unannounced.
     core.spawn_fanout();
@@ -94,6 +108,8 @@ pub async fn build_wrapping_blobs(
         leptos_options,
         bench_endpoints: config.bench_endpoints,
         body_idle_timeout: Duration::from_secs(config.body_idle_timeout_secs.max(1)),
+        trusted_proxies: config.trusted_proxies.clone().into(),
+        public_origin: config.public_url.clone(),
     });
     Ok(App {
         router,

@@ -2,6 +2,7 @@
 //! variables (`CAIRN_*`, `DATABASE_URL`), validated once at start-up.
 
 use crate::adapters::blob_s3::S3Settings;
+use crate::domain::IpNetwork;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -119,14 +120,51 @@ pub struct Config {
     /// How many change streams one user may hold open at once on this server
     /// (`CAIRN_MAX_STREAMS_PER_USER`, default 20; a browser tab holds one).
     pub max_streams_per_user: u64,
+    /// The window in which failed log-ins are counted, in seconds
+    /// (`CAIRN_LOGIN_WINDOW_SECS`, default 300). A username or client that reaches
+    /// its limit within it is locked out for the window, then twice as long each
+    /// further time, up to an hour.
+    pub login_window_secs: u64,
+    /// Failed log-ins one username takes per window (`CAIRN_LOGIN_FAILURES_PER_USER`,
+    /// default 5; 0 for no limit).
+    pub login_failures_per_user: u32,
+    /// Failed log-ins one client address may make per window, over all usernames
+    /// (`CAIRN_LOGIN_FAILURES_PER_CLIENT`, default 20; 0 for no limit).
+    pub login_failures_per_client: u32,
+    /// Accounts one client address may create per hour (`CAIRN_SIGNUPS_PER_HOUR`,
+    /// default 20; 0 for no limit).
+    pub signups_per_hour: u32,
+    /// Argon2 computations (log-ins, sign-ups, link passwords) running at once
+    /// (`CAIRN_PASSWORD_HASHES`, default the number of CPU cores).
+    pub password_hashes: usize,
+    /// Requests that may wait for a turn at Argon2; more are answered 503 with
+    /// `Retry-After` (`CAIRN_PASSWORD_QUEUE`, default 64).
+    pub password_queue: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`CAIRN_TRUSTED_PROXIES`: comma-separated addresses or networks such as
+    /// `127.0.0.1,10.0.0.0/8`; default none, so the header is never believed).
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// The origin browsers reach Cairn at, `scheme://host[:port]`
+    /// (`CAIRN_PUBLIC_URL`, e.g. `https://files.example.org`); when unset, a
+    /// request's own `Host` is taken as Cairn's, over http or https. State-changing
+    /// browser requests from any other origin are refused.
+    pub public_url: Option<String>,
 }
 
-const KNOWN_VARIABLES: [&str; 20] = [
+const KNOWN_VARIABLES: [&str; 28] = [
     "CAIRN_MAX_STREAMS_PER_USER",
     "CAIRN_HEADER_TIMEOUT_SECS",
     "CAIRN_BODY_IDLE_TIMEOUT_SECS",
     "CAIRN_MAX_OPEN_UPLOADS",
     "CAIRN_MAX_OPEN_LINK_UPLOADS",
+    "CAIRN_LOGIN_WINDOW_SECS",
+    "CAIRN_LOGIN_FAILURES_PER_USER",
+    "CAIRN_LOGIN_FAILURES_PER_CLIENT",
+    "CAIRN_SIGNUPS_PER_HOUR",
+    "CAIRN_PASSWORD_HASHES",
+    "CAIRN_PASSWORD_QUEUE",
+    "CAIRN_TRUSTED_PROXIES",
+    "CAIRN_PUBLIC_URL",
     "CAIRN_SHARE_PASSWORD_WINDOW_SECS",
     "CAIRN_BENCH_ENDPOINTS",
     "CAIRN_QUOTA_BYTES",
@@ -174,6 +212,14 @@ impl Config {
             header_timeout_secs: 30,
             body_idle_timeout_secs: 30,
             max_streams_per_user: 20,
+            login_window_secs: 300,
+            login_failures_per_user: 5,
+            login_failures_per_client: 20,
+            signups_per_hour: 20,
+            password_hashes: std::thread::available_parallelism().map_or(1, usize::from),
+            password_queue: 64,
+            trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 
@@ -279,6 +325,7 @@ impl Config {
                 "CAIRN_MAX_OPEN_LINK_UPLOADS",
                 &mut config.max_open_link_uploads,
             ),
+            ("CAIRN_LOGIN_WINDOW_SECS", &mut config.login_window_secs),
         ] {
             if let Some(value) = get(variable) {
                 *field = value.parse().map_err(|_| ConfigError {
@@ -288,8 +335,87 @@ impl Config {
                 })?;
             }
         }
+        for (variable, field) in [
+            (
+                "CAIRN_LOGIN_FAILURES_PER_USER",
+                &mut config.login_failures_per_user,
+            ),
+            (
+                "CAIRN_LOGIN_FAILURES_PER_CLIENT",
+                &mut config.login_failures_per_client,
+            ),
+            ("CAIRN_SIGNUPS_PER_HOUR", &mut config.signups_per_hour),
+        ] {
+            if let Some(value) = get(variable) {
+                *field = value.parse().map_err(|_| ConfigError {
+                    variable,
+                    value: value.clone(),
+                    reason: "use a whole number, or 0 for no limit".into(),
+                })?;
+            }
+        }
+        for (variable, field) in [
+            ("CAIRN_PASSWORD_HASHES", &mut config.password_hashes),
+            ("CAIRN_PASSWORD_QUEUE", &mut config.password_queue),
+        ] {
+            if let Some(value) = get(variable) {
+                *field = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError {
+                        variable,
+                        value: value.clone(),
+                        reason: "use a whole number of at least 1".into(),
+                    })?;
+            }
+        }
+        if config.login_window_secs == 0 {
+            return Err(ConfigError {
+                variable: "CAIRN_LOGIN_WINDOW_SECS",
+                value: "0".into(),
+                reason: "use a whole number of seconds of at least 1".into(),
+            });
+        }
+        if let Some(list) = get("CAIRN_TRUSTED_PROXIES") {
+            config.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(IpNetwork::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|reason| ConfigError {
+                    variable: "CAIRN_TRUSTED_PROXIES",
+                    value: list.clone(),
+                    reason: format!(
+                        "{reason}; list the proxies' addresses or networks, comma-separated, such as 127.0.0.1,10.0.0.0/8"
+                    ),
+                })?;
+        }
+        if let Some(url) = get("CAIRN_PUBLIC_URL") {
+            config.public_url = Some(public_origin(&url).ok_or_else(|| ConfigError {
+                variable: "CAIRN_PUBLIC_URL",
+                value: url.clone(),
+                reason: "use the address browsers open Cairn at, scheme and host only, such as https://files.example.org or http://192.0.2.7:8080".into(),
+            })?);
+        }
         Ok(config)
     }
+}
+
+/// `https://files.example.org` of `https://Files.example.org/`: an http or https
+/// origin with no path, query or credentials.
+fn public_origin(url: &str) -> Option<String> {
+    let url = url.trim().to_ascii_lowercase();
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+        return None;
+    }
+    Some(format!("{scheme}://{authority}"))
 }
 
 #[cfg(test)]
@@ -345,6 +471,37 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "CAIRN_S3_BUCKET=\"\" is invalid: must be set when CAIRN_S3_ENDPOINT is"
+        );
+        let config = Config::from_vars(vars(&[
+            ("CAIRN_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+            ("CAIRN_PUBLIC_URL", "https://Files.example.org/"),
+            ("CAIRN_SIGNUPS_PER_HOUR", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://files.example.org")
+        );
+        assert_eq!(config.signups_per_hour, 0);
+        let error =
+            Config::from_vars(vars(&[("CAIRN_TRUSTED_PROXIES", "10.0.0.0/40")])).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("CAIRN_TRUSTED_PROXIES=\"10.0.0.0/40\" is invalid"),
+            "{error}"
+        );
+        let error = Config::from_vars(vars(&[("CAIRN_PUBLIC_URL", "files.example.org/cairn")]))
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with("CAIRN_PUBLIC_URL="),
+            "{error}"
+        );
+        let error = Config::from_vars(vars(&[("CAIRN_PASSWORD_HASHES", "0")])).unwrap_err();
+        assert!(
+            error.to_string().starts_with("CAIRN_PASSWORD_HASHES="),
+            "{error}"
         );
         let error = Config::from_vars(vars(&[("CAIRN_UPLOAD_TTL_SECS", "a week")])).unwrap_err();
         assert_eq!(

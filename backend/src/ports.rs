@@ -362,17 +362,35 @@ pub trait MetadataStore: Send + Sync {
     async fn user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
 }
 
-/// Counts failed attempts (such as wrong link passwords) per key in a sliding window,
-/// to slow down guessing. Kept in memory by one process; the trait lets several
+/// An attempt that [`AttemptLimiter::reserve`] let through, counted as a failure
+/// under its keys until [`AttemptLimiter::finish`] says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// Tells this attempt from others under the same keys.
+    pub id: u64,
+    /// Failures already recorded within the window under any of the keys: zero for
+    /// a caller that has not failed lately.
+    pub earlier_failures: u32,
+}
+
+/// Counts failed attempts (wrong passwords, sign-ups) per key in a sliding window,
+/// to slow down guessing: past a key's limit it answers "wait", each lockout longer
+/// than the one before. Kept in memory by one process; the trait lets several
 /// replicas share the counts (in Redis, say) later.
+///
+/// An attempt is reserved before the work it limits (a password check) and counts
+/// from then on, so parallel attempts cannot all pass a check made before any of
+/// them failed.
 #[async_trait]
 pub trait AttemptLimiter: Send + Sync {
-    /// Whether an attempt under every one of `keys` is allowed at `now` (Unix
-    /// milliseconds): `Err(seconds)` to wait when one of them has had its limit of
-    /// failures within the window.
-    async fn check(&self, keys: &[(String, u32)], now: i64) -> Result<(), u64>;
-    /// Records a failed attempt under each of `keys`.
-    async fn record_failure(&self, keys: &[(String, u32)], now: i64);
+    /// Reserves an attempt under every one of `keys` (each with its limit; 0 for
+    /// none, though its failures are still counted for `earlier_failures`) at
+    /// `now` (Unix milliseconds): `Err(seconds)` to wait when one of them is
+    /// locked out or has its limit of attempts within the window.
+    async fn reserve(&self, keys: &[(String, u32)], now: i64) -> Result<Attempt, u64>;
+    /// Settles a reserved attempt: `failed` keeps it counted (and locks a key out
+    /// once it has its limit of failures); otherwise it is forgotten.
+    async fn finish(&self, keys: &[(String, u32)], attempt: Attempt, failed: bool, now: i64);
 }
 
 /// Content-addressed chunk bytes.

@@ -2,7 +2,7 @@
 // without a reload, through the server's change stream.
 import { test, expect } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
-import { AuthPage, FilesPage } from './pages';
+import { AuthPage, FilesPage, sameOrigin } from './pages';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -43,7 +43,7 @@ test('an upload and a new folder on one device appear live on another', async ({
     await expect(onPhone.unreadActivity()).toBeHidden();
 
     // A change made through the API (a script, another client) shows up too.
-    const created = await laptopPage.request.post('/api/v1/folders', { data: { path: '/Projects' } });
+    const created = await laptopPage.request.post('/api/v1/folders', { headers: sameOrigin(laptopPage), data: { path: '/Projects' } });
     expect(created.status()).toBe(201);
     await expect(onPhone.entry('Projects')).toBeVisible();
     await expect(onLaptop.entry('Projects')).toBeVisible();
@@ -52,7 +52,7 @@ test('an upload and a new folder on one device appear live on another', async ({
 
     // What happened while a device was away is waiting, unread, when it comes back.
     await phonePage.close();
-    await laptopPage.request.post('/api/v1/folders', { data: { path: '/Archive' } });
+    await laptopPage.request.post('/api/v1/folders', { headers: sameOrigin(laptopPage), data: { path: '/Archive' } });
     const phoneAgain = await phone.newPage();
     const backOnPhone = new FilesPage(phoneAgain);
     await phoneAgain.goto('/files');

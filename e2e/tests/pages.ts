@@ -2,10 +2,24 @@
 // label or data-testid.
 import { expect, type Download, type Locator, type Page } from '@playwright/test';
 
+/**
+ * The `Origin` a browser puts on the page's own POSTs. `page.request` shares the
+ * page's cookies but sends no `Origin`, and Cairn refuses a state-changing request
+ * that carries the session cookie without naming Cairn's own origin.
+ */
+export function sameOrigin(page: Page): Record<string, string> {
+  const url = page.url();
+  const origin = url.startsWith('http')
+    ? new URL(url).origin
+    : `http://127.0.0.1:${process.env.E2E_PORT ?? '8090'}`;
+  return { Origin: origin };
+}
+
 /** Stores a small file at `path` through the API (one multipart request). */
 export async function putFile(page: Page, path: string, content: string | Buffer) {
   const name = path.split('/').pop() ?? 'file';
   const response = await page.request.post('/api/v1/files', {
+    headers: sameOrigin(page),
     multipart: {
       path,
       file: { name, mimeType: 'application/octet-stream', buffer: Buffer.from(content) },
@@ -16,7 +30,7 @@ export async function putFile(page: Page, path: string, content: string | Buffer
 
 /** Creates a folder (and its parents) through the API. */
 export async function putFolder(page: Page, path: string) {
-  const response = await page.request.post('/api/v1/folders', { data: { path } });
+  const response = await page.request.post('/api/v1/folders', { headers: sameOrigin(page), data: { path } });
   expect(response.status(), await response.text()).toBe(201);
 }
 

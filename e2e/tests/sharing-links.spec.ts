@@ -7,12 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthPage, FilesPage, ShareDialog, SharedLinkPage, SharedPage } from './pages';
+import { AuthPage, FilesPage, ShareDialog, SharedLinkPage, SharedPage, sameOrigin } from './pages';
 import { MIB, sha256, writeRandomFile } from './support';
 
 /** Puts a file into the signed-in user's tree through the API, as a script would. */
 async function putFile(page: Page, path: string, bytes: Buffer) {
   const response = await page.request.post('/api/v1/files', {
+    headers: sameOrigin(page),
     multipart: {
       path,
       file: { name: path.split('/').pop() ?? 'file', mimeType: 'application/octet-stream', buffer: bytes },
@@ -101,7 +102,7 @@ test('an anonymous visitor sends a 100 MB file through a file request and the ow
     const files = new FilesPage(page);
     await page.goto('/files');
     await files.waitForApp();
-    const created = await page.request.post('/api/v1/folders', { data: { path: '/Inbox' } });
+    const created = await page.request.post('/api/v1/folders', { headers: sameOrigin(page), data: { path: '/Inbox' } });
     expect(created.status()).toBe(201);
     await page.goto('/files');
     await files.waitForApp();

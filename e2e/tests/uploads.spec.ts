@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { AuthPage, FilesPage } from './pages';
+import { AuthPage, FilesPage, sameOrigin } from './pages';
 import { MIB, bodyBytes, chunkIndexes, isChunkPut, sha256, writeRandomFile } from './support';
 
 interface Entry {
@@ -258,7 +258,7 @@ test('cancel removes the row, leaves no file and drops the session on the server
 test('a refused upload says why in the panel', async ({ page }) => {
   const files = new FilesPage(page);
   // A folder takes the name the file would get: the server refuses the upload.
-  const response = await page.request.post('/api/v1/folders', { data: { path: '/taken.txt' } });
+  const response = await page.request.post('/api/v1/folders', { headers: sameOrigin(page), data: { path: '/taken.txt' } });
   expect(response.status()).toBe(201);
   await writeFile(join(scratch, 'taken.txt'), 'hello');
   await files.pickFiles(join(scratch, 'taken.txt'));

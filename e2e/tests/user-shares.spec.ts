@@ -2,7 +2,7 @@
 // "Shared with me"; an editor uploads into it, a viewer is told why they cannot.
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { readFile, writeFile } from 'node:fs/promises';
-import { AuthPage, FilesPage } from './pages';
+import { AuthPage, FilesPage, sameOrigin } from './pages';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -22,11 +22,12 @@ test('a shared folder: the editor uploads into it, the viewer gets a readable re
   try {
     const ownerFiles = new FilesPage(owner);
     await ownerFiles.waitForApp();
-    const created = await owner.request.post('/api/v1/folders', { data: { path: '/Team' } });
+    const created = await owner.request.post('/api/v1/folders', { headers: sameOrigin(owner), data: { path: '/Team' } });
     expect(created.status()).toBe(201);
     const team = await created.json();
     for (const [who, permission] of [[`editor-${stamp}`, 'editor'], [`viewer-${stamp}`, 'viewer']]) {
       const shared = await owner.request.post('/api/v1/shares', {
+        headers: sameOrigin(owner),
         data: { file_id: team.id, kind: 'user', permission, username: who },
       });
       expect(shared.status()).toBe(201);

@@ -26,12 +26,14 @@ fn main() -> Result<()> {
             Some("server") => bench_server(),
             Some("notify") => bench_notify(),
             Some("upload") => bench_upload(&root),
+            Some("login") => bench_login(),
             None => bench_chunker(&root)
                 .and_then(|()| bench_server())
                 .and_then(|()| bench_notify())
-                .and_then(|()| bench_upload(&root)),
+                .and_then(|()| bench_upload(&root))
+                .and_then(|()| bench_login()),
             Some(other) => {
-                bail!("unknown benchmark {other:?}; use chunker, server, notify or upload")
+                bail!("unknown benchmark {other:?}; use chunker, server, notify, upload or login")
             }
         },
         Some("e2e") => e2e(&root, &args[1..]),
@@ -54,7 +56,8 @@ fn main() -> Result<()> {
                         server (ingest vs curl, peak memory, commits vs INSERTs),\n         \
                         notify (change-stream latency and memory per stream at 1, 1,000 and\n         \
                         10,000 open streams), upload (the web app uploading 1 GiB vs a raw\n         \
-                        browser PUT and curl); all four by default\n  \
+                        browser PUT and curl), login (a valid log-in's latency and the\n         \
+                        server's memory during a flood of wrong log-ins); all five by default\n  \
                  e2e    build the web assets and server, run only the Playwright tests;\n         \
                         what follows is passed to `playwright test` (e.g. a spec file or -g)\n  \
                  site   build only the web assets (add --release for the optimised bundle)"
@@ -925,6 +928,14 @@ fn bench_notify() -> Result<()> {
     run_step(
         "notification benchmark (release build of cairn on loopback, up to 10,000 open streams)",
         cargo().args(["bench", "--package", "backend", "--bench", "notify"]),
+    )
+}
+
+/// `cargo xtask bench login`: a valid log-in's latency during a flood of wrong ones.
+fn bench_login() -> Result<()> {
+    run_step(
+        "log-in flood benchmark (release build of cairn on loopback)",
+        cargo().args(["bench", "--package", "backend", "--bench", "login"]),
     )
 }
 

@@ -1,7 +1,11 @@
 //! Sign-up, log-in, log-out and authentication by session or API token.
 
+use super::password_work::Lane;
 use super::{now_ms, Core};
-use crate::domain::{valid_password, valid_username, Error, FileId, User, UserId};
+use crate::domain::{
+    password_within_limit, valid_password, valid_username, Error, FileId, User, UserId,
+    MAX_PASSWORD_BYTES,
+};
 use crate::ports::{NewToken, NewUser, StoreError, TokenKind};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -9,7 +13,7 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A fresh secret: 256 random bits as hex. Only its SHA-256 is stored.
@@ -21,48 +25,112 @@ fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-pub(super) async fn hash_password(password: String) -> Result<String, Error> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))?
+fn hash_now(password: &str) -> Result<String, Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
 }
 
-pub(super) async fn verify_password(password: String, stored: String) -> Result<bool, Error> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|e| Error::Internal(format!("corrupt password hash: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password check task failed: {e}")))?
+fn verify_now(password: &str, stored: &str) -> Result<bool, Error> {
+    let parsed = PasswordHash::new(stored)
+        .map_err(|e| Error::Internal(format!("corrupt password hash: {e}")))?;
+    Ok(Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
+/// The keys a log-in attempt is counted under.
+fn login_keys(limits: &super::Limits, username: &str, client: &str) -> [(String, u32); 2] {
+    [
+        (
+            format!("user:{}", username.to_ascii_lowercase()),
+            limits.login_failures_per_user,
+        ),
+        (format!("client:{client}"), limits.login_failures_per_client),
+    ]
 }
 
 impl Core {
+    /// Hashes a new password, once a turn for Argon2 is free.
+    pub(super) async fn hash_password(&self, password: String) -> Result<String, Error> {
+        if !password_within_limit(&password) {
+            return Err(Error::PasswordTooLong {
+                limit: MAX_PASSWORD_BYTES,
+            });
+        }
+        self.password_work
+            .run(Lane::Later, move || hash_now(&password))
+            .await?
+    }
+
+    /// Checks a password against its stored hash, once a turn for Argon2 is free;
+    /// `lane` says whether the caller has failed lately.
+    pub(super) async fn verify_password(
+        &self,
+        lane: Lane,
+        password: String,
+        stored: String,
+    ) -> Result<bool, Error> {
+        if !password_within_limit(&password) {
+            return Err(Error::PasswordTooLong {
+                limit: MAX_PASSWORD_BYTES,
+            });
+        }
+        self.password_work
+            .run(lane, move || verify_now(&password, &stored))
+            .await?
+    }
+
     /// Creates an account and logs it in; returns the user and a session secret.
-    pub async fn signup(&self, username: &str, password: &str) -> Result<(User, String), Error> {
+    /// `client` names the caller (its IP address), whose sign-ups are limited.
+    pub async fn signup(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<(User, String), Error> {
         if !valid_username(username) {
             return Err(Error::InvalidUsername);
         }
         if !valid_password(password) {
             return Err(Error::WeakPassword);
         }
+        if !password_within_limit(password) {
+            return Err(Error::PasswordTooLong {
+                limit: MAX_PASSWORD_BYTES,
+            });
+        }
+        let keys = [(format!("client:{client}"), self.limits.signups_per_hour)];
+        let attempt = self
+            .attempts
+            .signups
+            .reserve(&keys, now_ms())
+            .await
+            .map_err(|retry_after_secs| Error::TooManySignups { retry_after_secs })?;
+        let created = self.create_account(username, password).await;
+        // Every sign-up counts, made or refused: a taken name costs a hash too.
+        let counted = !matches!(created, Err(Error::Busy { .. }));
+        self.attempts
+            .signups
+            .finish(&keys, attempt, counted, now_ms())
+            .await;
+        let user = created?;
+        let secret = self.new_session(&user).await?;
+        Ok((user, secret))
+    }
+
+    async fn create_account(&self, username: &str, password: &str) -> Result<User, Error> {
         let user = User {
             id: UserId::generate(),
             username: username.to_string(),
-            password_hash: hash_password(password.to_string()).await?,
+            password_hash: self.hash_password(password.to_string()).await?,
             root_id: FileId::generate(),
             quota_bytes: self.limits.default_quota_bytes,
             used_bytes: 0,
         };
-        let user = match self
+        match self
             .meta
             .create_user(NewUser {
                 user,
@@ -70,27 +138,72 @@ impl Core {
             })
             .await
         {
-            Err(StoreError::AlreadyExists(_)) => {
-                return Err(Error::UsernameTaken(username.to_string()))
-            }
-            other => other?,
+            Err(StoreError::AlreadyExists(_)) => Err(Error::UsernameTaken(username.to_string())),
+            other => Ok(other?),
+        }
+    }
+
+    /// Checks a username and password; returns the user and a session secret.
+    /// Failures are limited per username and per `client` (the caller's IP
+    /// address): the attempt is reserved before the password is checked, so
+    /// parallel guesses get no more checks than sequential ones.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<(User, String), Error> {
+        if !password_within_limit(password) {
+            return Err(Error::PasswordTooLong {
+                limit: MAX_PASSWORD_BYTES,
+            });
+        }
+        let keys = login_keys(&self.limits, username, client);
+        let attempt = self
+            .attempts
+            .logins
+            .reserve(&keys, now_ms())
+            .await
+            .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
+        let lane = if attempt.earlier_failures == 0 {
+            Lane::First
+        } else {
+            Lane::Later
         };
+        let checked = self.check_credentials(lane, username, password).await;
+        let failed = matches!(checked, Err(Error::InvalidCredentials));
+        self.attempts
+            .logins
+            .finish(&keys, attempt, failed, now_ms())
+            .await;
+        let user = checked?;
         let secret = self.new_session(&user).await?;
         Ok((user, secret))
     }
 
-    /// Checks a username and password; returns the user and a session secret.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(User, String), Error> {
+    async fn check_credentials(
+        &self,
+        lane: Lane,
+        username: &str,
+        password: &str,
+    ) -> Result<User, Error> {
         let Some(user) = self.meta.user_by_name(username).await? else {
             // Spend the same time as a real check, so timing does not reveal names.
-            let _ = hash_password(password.to_string()).await;
+            self.password_work
+                .run(lane, {
+                    let password = password.to_string();
+                    move || hash_now(&password)
+                })
+                .await??;
             return Err(Error::InvalidCredentials);
         };
-        if !verify_password(password.to_string(), user.password_hash.clone()).await? {
+        if !self
+            .verify_password(lane, password.to_string(), user.password_hash.clone())
+            .await?
+        {
             return Err(Error::InvalidCredentials);
         }
-        let secret = self.new_session(&user).await?;
-        Ok((user, secret))
+        Ok(user)
     }
 
     async fn new_session(&self, user: &User) -> Result<String, Error> {
@@ -133,6 +246,40 @@ impl Core {
         Ok(user)
     }
 
+    /// Resolves once `secret` no longer authenticates anyone, so that what outlives
+    /// a request (a change stream, a long-poll) ends with its credential: at once
+    /// when it is logged out or revoked on this server, and otherwise (another
+    /// replica, expiry) at the next check, every [`CREDENTIAL_RECHECK`]. A store
+    /// that cannot be reached ends nothing: the check is made again next time.
+    pub async fn revoked(self: Arc<Self>, secret: String) {
+        let hash = token_hash(&secret);
+        let mut revocations = self.signed_in.revocations.subscribe();
+        let mut ticks = tokio::time::interval(CREDENTIAL_RECHECK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is at once: it checks the credential after subscribing,
+        // so a revocation just before is not missed.
+        loop {
+            let check = tokio::select! {
+                revoked = revocations.recv() => match revoked {
+                    Ok(revoked) if revoked == hash => return,
+                    Ok(_) => false,
+                    // Revocations were missed: this one may be among them.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        std::future::pending::<()>().await;
+                        false
+                    }
+                },
+                _ = ticks.tick() => true,
+            };
+            if check {
+                if let Err(Error::Unauthenticated) = self.authenticate(&secret).await {
+                    return;
+                }
+            }
+        }
+    }
+
     /// `user` as stored now, with their current usage.
     pub async fn user_now(&self, user: &User) -> Result<User, Error> {
         self.meta
@@ -142,6 +289,12 @@ impl Core {
     }
 }
 
+/// How often a credential that keeps a stream open is checked again (as often as
+/// the stream's heartbeat): a session logged out or a token revoked on another
+/// replica, or one that expired, ends its streams here within this time plus
+/// [`SignedIn::TTL`]. On this server they end at once.
+pub const CREDENTIAL_RECHECK: Duration = Duration::from_secs(15);
+
 /// Secrets that authenticated in the last few seconds, with their user. Requests
 /// come in bursts (a dropped folder sends hundreds), and looking the secret up for
 /// each would add a database round trip to every one of them.
@@ -150,9 +303,20 @@ impl Core {
 /// replica honours it until its entry is [`SignedIn::TTL`] old. The usage in a
 /// remembered user may lag by as much: quota is enforced where uploads commit,
 /// inside their transaction, and pages and `/me` read usage again.
-#[derive(Default)]
 pub(super) struct SignedIn {
     entries: Mutex<HashMap<String, (User, Instant)>>,
+    /// The hash of each secret logged out or revoked on this server, for the
+    /// streams it keeps open.
+    revocations: tokio::sync::broadcast::Sender<String>,
+}
+
+impl Default for SignedIn {
+    fn default() -> Self {
+        SignedIn {
+            entries: Mutex::default(),
+            revocations: tokio::sync::broadcast::channel(256).0,
+        }
+    }
 }
 
 impl SignedIn {
@@ -186,8 +350,11 @@ impl SignedIn {
         entries.insert(hash, (user, Instant::now()));
     }
 
+    /// Forgets a secret that was logged out or revoked, and ends its streams.
     fn forget(&self, hash: &str) {
         self.entries().remove(hash);
+        // No receiver means no open stream: nothing to tell.
+        let _ = self.revocations.send(hash.to_string());
     }
 }
 

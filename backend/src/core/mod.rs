@@ -9,6 +9,7 @@ mod accounts;
 mod events;
 mod files;
 mod gc;
+mod password_work;
 mod shares;
 mod slots;
 mod uploads;
@@ -62,6 +63,20 @@ pub struct Limits {
     /// How many requests one client address may send to the public link endpoints
     /// per minute.
     pub link_requests_per_minute: u64,
+    /// Failed log-ins one username takes within the log-in window before it is
+    /// locked out; 0 for no limit.
+    pub login_failures_per_user: u32,
+    /// Failed log-ins (over all usernames) one client may make within the window;
+    /// 0 for no limit.
+    pub login_failures_per_client: u32,
+    /// Sign-ups one client may make per hour; 0 for no limit.
+    pub signups_per_hour: u32,
+    /// Argon2 computations running at once.
+    pub password_hashes_at_once: usize,
+    /// Requests that may wait for a turn to compute Argon2; more get "busy".
+    pub password_queue: usize,
+    /// How long a request waits for its turn, in milliseconds.
+    pub password_wait_ms: u64,
 }
 
 impl Default for Limits {
@@ -84,6 +99,12 @@ impl Default for Limits {
             zips_at_once: 3,
             streams_per_user: 20,
             link_requests_per_minute: 600,
+            login_failures_per_user: 5,
+            login_failures_per_client: 20,
+            signups_per_hour: 20,
+            password_hashes_at_once: std::thread::available_parallelism().map_or(1, usize::from),
+            password_queue: 64,
+            password_wait_ms: 2000,
         }
     }
 }
@@ -94,23 +115,41 @@ pub struct Core {
     blobs: Arc<dyn BlobStore>,
     bus: Arc<dyn EventBus>,
     feed: Arc<ChangeFeed>,
-    attempts: Arc<dyn AttemptLimiter>,
+    attempts: AttemptLimiters,
     limits: Limits,
     signed_in: accounts::SignedIn,
     busy: slots::Slots,
     link_rate: slots::RequestRate,
+    password_work: Arc<password_work::PasswordWork>,
+}
+
+/// The counters of failed attempts, one per kind, each with its own window.
+#[derive(Clone)]
+pub struct AttemptLimiters {
+    /// Wrong link passwords, per link and per client.
+    pub links: Arc<dyn AttemptLimiter>,
+    /// Failed log-ins, per username and per client.
+    pub logins: Arc<dyn AttemptLimiter>,
+    /// Sign-ups, per client (an hour's window).
+    pub signups: Arc<dyn AttemptLimiter>,
 }
 
 impl Core {
-    /// Wires the use cases to their adapters; `attempts` counts wrong link passwords.
+    /// Wires the use cases to their adapters; `attempts` counts failed password
+    /// checks and sign-ups.
     pub fn new(
         meta: Arc<dyn MetadataStore>,
         blobs: Arc<dyn BlobStore>,
         bus: Arc<dyn EventBus>,
-        attempts: Arc<dyn AttemptLimiter>,
+        attempts: AttemptLimiters,
         limits: Limits,
     ) -> Core {
         Core {
+            password_work: password_work::PasswordWork::new(
+                limits.password_hashes_at_once,
+                limits.password_queue,
+                std::time::Duration::from_millis(limits.password_wait_ms),
+            ),
             meta,
             blobs,
             bus,
@@ -123,7 +162,7 @@ impl Core {
         }
     }
 
-    /// A place for one more ZIP archive of `user`'s, or `Busy` when they stream as
+    /// A place for one more ZIP archive of `user`'s, or `TooManyAtOnce` when they stream as
     /// many as they may at once.
     pub fn zip_slot_of_user(&self, user: &User) -> Result<Slot, Error> {
         self.slot(
@@ -152,10 +191,12 @@ impl Core {
     }
 
     fn slot(&self, key: String, limit: u64, what: &str) -> Result<Slot, Error> {
-        self.busy.take(key, limit).ok_or_else(|| Error::Busy {
-            what: what.to_string(),
-            limit,
-        })
+        self.busy
+            .take(key, limit)
+            .ok_or_else(|| Error::TooManyAtOnce {
+                what: what.to_string(),
+                limit,
+            })
     }
 
     /// Counts one request of `client` to the public link endpoints; too many in the

@@ -7,14 +7,14 @@
 //! here, which check the link's permission first.
 
 use super::access::View;
-use super::accounts::{hash_password, verify_password};
+use super::password_work::Lane;
 use super::uploads::DedupScope;
 use super::{now_ms, Core, Download, InitRequest, UploadState};
 use crate::domain::{
-    check_expiry, check_new_share, check_share_password, relative_to, secrets_equal, share_grant,
-    within_root, CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, RelPath, Share,
-    ShareKind, SharePermission, ShareRecord, ShareToken, UploadId, UploadSession, User,
-    LINK_DEVICE,
+    check_expiry, check_new_share, check_share_password, password_within_limit, relative_to,
+    secrets_equal, share_grant, within_root, CommitOutcome, ConflictPolicy, Error, FileEntry,
+    FileId, RelPath, Share, ShareKind, SharePermission, ShareRecord, ShareToken, UploadId,
+    UploadSession, User, LINK_DEVICE, MAX_PASSWORD_BYTES,
 };
 use crate::ports::StoreError;
 use bytes::Bytes;
@@ -149,7 +149,7 @@ impl Core {
         let password_hash = match password {
             Some(password) => {
                 check_share_password(&password)?;
-                Some(hash_password(password).await?)
+                Some(self.hash_password(password).await?)
             }
             None => None,
         };
@@ -278,7 +278,7 @@ impl Core {
                     ));
                 }
                 check_share_password(&password)?;
-                Some(hash_password(password).await?)
+                Some(self.hash_password(password).await?)
             }
         };
         if change.permission.is_some() {
@@ -385,12 +385,33 @@ impl Core {
                 self.limits.share_password_failures_per_client,
             ),
         ];
-        let now = now_ms();
-        if let Err(retry_after_secs) = self.attempts.check(&keys, now).await {
-            return Err(Error::TooManyAttempts { retry_after_secs });
+        if !password_within_limit(password) {
+            return Err(Error::PasswordTooLong {
+                limit: MAX_PASSWORD_BYTES,
+            });
         }
-        if !verify_password(password.to_string(), hash.clone()).await? {
-            self.attempts.record_failure(&keys, now).await;
+        // Reserved before the check, so parallel guesses get no more checks than
+        // sequential ones.
+        let attempt = self
+            .attempts
+            .links
+            .reserve(&keys, now_ms())
+            .await
+            .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
+        let lane = if attempt.earlier_failures == 0 {
+            Lane::First
+        } else {
+            Lane::Later
+        };
+        let checked = self
+            .verify_password(lane, password.to_string(), hash.clone())
+            .await;
+        let failed = matches!(checked, Ok(false));
+        self.attempts
+            .links
+            .finish(&keys, attempt, failed, now_ms())
+            .await;
+        if !checked? {
             return Err(Error::WrongLinkPassword);
         }
         let grant = share_grant(&access.share.id, &hash);

@@ -117,7 +117,7 @@ pub enum Error {
     /// As many of a kind of long-running work (archives, change streams) run for this
     /// user or link as may at once.
     #[error("{limit} {what} are running, the most allowed at once; wait for one to finish and try again")]
-    Busy {
+    TooManyAtOnce {
         /// What kind of work.
         what: String,
         /// The cap.
@@ -161,6 +161,28 @@ pub enum Error {
         /// Seconds until another attempt is allowed.
         retry_after_secs: u64,
     },
+    /// Too many accounts were made from one client address lately.
+    #[error("too many accounts were created from your address lately; wait {retry_after_secs} seconds and try again")]
+    TooManySignups {
+        /// Seconds until another sign-up is allowed.
+        retry_after_secs: u64,
+    },
+    /// Every password check is taken and the queue for them is full.
+    #[error("the server is busy checking other passwords; wait {retry_after_secs} seconds and try again")]
+    Busy {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
+    /// A password longer than the server hashes.
+    #[error("the password is longer than {limit} bytes; use a shorter one")]
+    PasswordTooLong {
+        /// The longest password accepted, in bytes.
+        limit: usize,
+    },
+    /// A state-changing request that another site's page sent, or that does not say
+    /// where it comes from while carrying the session cookie.
+    #[error("{0}")]
+    CrossOrigin(String),
     /// The credential is valid but does not allow this (e.g. a change inside a
     /// folder shared as a viewer); the message says what it allows and whom to ask.
     #[error("{0}")]

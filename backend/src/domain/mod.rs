@@ -11,6 +11,7 @@ mod model;
 mod path;
 mod quota;
 mod rules;
+mod security;
 mod shares;
 
 pub use access::{below, locate, mount, recipient_path, Grant, Located, Mount, SHARED_FOLDER};
@@ -20,4 +21,5 @@ pub use model::*;
 pub use path::{check_new_name, name_key, name_safe, PathError, RelPath, MAX_NAME_BYTES};
 pub use quota::{admit_upload, max_chunks, Holdings, OpenUploadLimits, Starter, LINK_DEVICE};
 pub use rules::*;
+pub use security::*;
 pub use shares::*;

@@ -3,7 +3,8 @@
 use super::convert::{file_meta, user_info};
 use super::error::ApiError;
 use super::extract::{
-    presented_secret, ApiJson, ApiMultipart, ApiPath, ApiQuery, AuthUser, SESSION_COOKIE,
+    presented_secret, ApiJson, ApiMultipart, ApiPath, ApiQuery, AuthUser, ClientAddr,
+    SESSION_COOKIE,
 };
 use super::openapi::{Binary, CompleteConflict, SmallUpload};
 use super::range::{parse_range, ByteRange};
@@ -149,18 +150,22 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ServerConfig> {
     request_body = Credentials,
     responses(
         (status = 201, description = "Signed up and logged in: the user, a bearer token, and a session cookie.", body = LoginResponse, headers(("Set-Cookie" = String, description = "The `cairn_session` cookie (HttpOnly, SameSite=Lax) for browsers."))),
-        (status = 400, description = "`invalid-username`: 1 to 64 letters, digits, `.`, `_` or `-`; `weak-password`: fewer than 8 characters; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 400, description = "`invalid-username`: 1 to 64 letters, digits, `.`, `_` or `-`; `weak-password`: fewer than 8 characters; `password-too-long`: more than 1024 bytes; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 403, description = "`cross-origin-request`: a browser sent it from another site's page.", body = ErrorBody),
         (status = 409, description = "`username-taken`: someone has that username.", body = ErrorBody),
+        (status = 429, description = "`too-many-signups`: too many accounts were created from this client address in the last hour; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "`server-busy`: every password check is taken; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
 pub async fn auth_signup(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> ApiResult<Response> {
     let (user, secret) = state
         .core
-        .signup(&credentials.username, &credentials.password)
+        .signup(&credentials.username, &credentials.password, &client)
         .await?;
     let mut response = logged_in(&state, &user, secret);
     *response.status_mut() = StatusCode::CREATED;
@@ -177,18 +182,22 @@ pub async fn auth_signup(
     request_body = Credentials,
     responses(
         (status = 200, description = "Logged in: the user, a bearer token, and a session cookie.", body = LoginResponse, headers(("Set-Cookie" = String, description = "The `cairn_session` cookie (HttpOnly, SameSite=Lax) for browsers."))),
-        (status = 400, description = "`bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 400, description = "`password-too-long`: more than 1024 bytes; `bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
         (status = 401, description = "`invalid-credentials`: wrong username or password.", body = ErrorBody),
+        (status = 403, description = "`cross-origin-request`: a browser sent it from another site's page.", body = ErrorBody),
+        (status = 429, description = "`too-many-attempts`: too many failed log-ins lately for this username or from this client address (5 and 20 within 5 minutes by default); wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "`server-busy`: every password check is taken; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
 pub async fn auth_login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> ApiResult<Response> {
     let (user, secret) = state
         .core
-        .login(&credentials.username, &credentials.password)
+        .login(&credentials.username, &credentials.password, &client)
         .await?;
     Ok(logged_in(&state, &user, secret))
 }
@@ -379,7 +388,7 @@ pub(super) fn attachment(name: &str) -> String {
             ("Content-Range" = String, description = "`bytes */SIZE`."),
         )),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
-        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 429, description = "`too-many-at-once`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn files_content(
@@ -438,7 +447,7 @@ pub struct ZipQuery {
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 404, description = "`not-found`: one of the ids names no live file or folder among this user's files.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
-        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 429, description = "`too-many-at-once`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn files_zip(

@@ -50,7 +50,7 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         }
         Error::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
         Error::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-uploads"),
-        Error::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
+        Error::TooManyAtOnce { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-at-once"),
         Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
         Error::RangeNotSatisfiable { .. } => {
             (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable")
@@ -60,6 +60,10 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         Error::LinkPasswordRequired => (StatusCode::UNAUTHORIZED, "link-password-required"),
         Error::WrongLinkPassword => (StatusCode::UNAUTHORIZED, "wrong-link-password"),
         Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"),
+        Error::TooManySignups { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-signups"),
+        Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "server-busy"),
+        Error::PasswordTooLong { .. } => (StatusCode::BAD_REQUEST, "password-too-long"),
+        Error::CrossOrigin(_) => (StatusCode::FORBIDDEN, "cross-origin-request"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
@@ -92,10 +96,12 @@ impl IntoResponse for ApiError {
         }
         let mut response = (status, Json(error_body(&self.0))).into_response();
         let retry_after_secs = match &self.0 {
-            Error::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            Error::TooManyAttempts { retry_after_secs }
+            | Error::TooManySignups { retry_after_secs }
+            | Error::Busy { retry_after_secs }
+            | Error::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
             Error::ChunkBusy(_) => Some(1),
-            Error::Busy { .. } => Some(5),
-            Error::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Error::TooManyAtOnce { .. } => Some(5),
             _ => None,
         };
         if let Some(secs) = retry_after_secs {

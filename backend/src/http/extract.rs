@@ -1,6 +1,7 @@
 //! Extractors that answer malformed input in the API's error shape: JSON bodies,
-//! query strings, path parameters, multipart forms, and the authenticated user
-//! (session cookie or `Authorization: Bearer`).
+//! query strings, path parameters, multipart forms, the authenticated user (session
+//! cookie or `Authorization: Bearer`), and the client address a request is counted
+//! against.
 
 use super::{error::ApiError, AppState};
 use crate::domain::{Error, User};
@@ -129,5 +130,46 @@ impl FromRequestParts<AppState> for AuthUser {
     ) -> Result<Self, Self::Rejection> {
         let secret = presented_secret(&parts.headers).ok_or(ApiError(Error::Unauthenticated))?;
         Ok(AuthUser(state.core.authenticate(&secret).await?))
+    }
+}
+
+/// The address a request is counted against when limiting password guesses and
+/// sign-ups: the TCP peer, or the client a trusted proxy names in
+/// `X-Forwarded-For` (`CAIRN_TRUSTED_PROXIES`).
+pub struct ClientAddr(pub String);
+
+impl ClientAddr {
+    /// The client of a request, from its connection and headers.
+    pub fn of(
+        headers: &axum::http::HeaderMap,
+        extensions: &axum::http::Extensions,
+        state: &AppState,
+    ) -> ClientAddr {
+        let Some(peer) = extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip())
+        else {
+            // Served without connection details: every client counts as one.
+            return ClientAddr("unknown".to_string());
+        };
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        ClientAddr(
+            crate::domain::client_address(peer, &forwarded, &state.trusted_proxies).to_string(),
+        )
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr::of(&parts.headers, &parts.extensions, state))
     }
 }

@@ -7,6 +7,7 @@ mod convert;
 pub mod error;
 pub mod extract;
 mod openapi;
+mod origin;
 mod pages;
 mod range;
 mod shares;
@@ -36,6 +37,11 @@ pub struct AppState {
     pub bench_endpoints: bool,
     /// How long a request body may go without a byte before it is cut.
     pub body_idle_timeout: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<[crate::domain::IpNetwork]>,
+    /// The origin browsers reach Cairn at, when configured; else each request's
+    /// `Host`.
+    pub public_origin: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -218,6 +224,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.body_idle_timeout,
             slow_clients::cut_idle_bodies,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::same_origin_writes,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(

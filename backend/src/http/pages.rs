@@ -5,7 +5,7 @@
 use super::api::{clear_session_cookie, session_cookie};
 use super::convert::{file_meta, user_info, version_meta};
 use super::error::error_body;
-use super::extract::{presented_secret, session_from_cookie_header};
+use super::extract::{presented_secret, session_from_cookie_header, ClientAddr};
 use super::AppState;
 use crate::core::Core;
 use crate::domain::{Error, FileId, RelPath, User};
@@ -68,9 +68,14 @@ pub struct CredentialsForm {
 /// `POST /login` from the log-in form.
 pub async fn login_form(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
-    match state.core.login(&form.username, &form.password).await {
+    match state
+        .core
+        .login(&form.username, &form.password, &client)
+        .await
+    {
         Ok((_, secret)) => see_other(
             "/files",
             Some(session_cookie(&secret, state.core.limits().session_ttl_ms)),
@@ -82,9 +87,14 @@ pub async fn login_form(
 /// `POST /signup` from the sign-up form.
 pub async fn signup_form(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
-    match state.core.signup(&form.username, &form.password).await {
+    match state
+        .core
+        .signup(&form.username, &form.password, &client)
+        .await
+    {
         Ok((_, secret)) => see_other(
             "/files",
             Some(session_cookie(&secret, state.core.limits().session_ttl_ms)),

@@ -13,7 +13,7 @@ use super::api::{
     serve_content, zip_response, PackedQuery,
 };
 use super::error::{error_body, ApiError};
-use super::extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery, AuthUser};
+use super::extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery, AuthUser, ClientAddr};
 use super::openapi::Binary;
 use super::AppState;
 use crate::core::{
@@ -24,7 +24,7 @@ use crate::domain::{
     share_subpath, Error, FileEntry, FileId, RelPath, ShareKind, SharePermission, UploadId,
 };
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, OriginalUri, Request, State};
+use axum::extract::{FromRequest, OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -33,7 +33,6 @@ use frontend::api::types::{
     ServerConfig, ShareCreated, ShareInfo, ShareList, ShareListQuery, SharePage, ShareUpdate,
     SharedEntry, UploadCommitted, UploadComplete, UploadInit, UploadInitResponse, UploadStatus,
 };
-use std::net::SocketAddr;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -400,11 +399,8 @@ pub async fn link_show(
 }
 
 /// The client a request comes from, for limiting password guesses.
-fn client_of(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |info| info.0.ip().to_string())
+fn client_of(request: &Request, state: &AppState) -> String {
+    ClientAddr::of(request.headers(), request.extensions(), state).0
 }
 
 /// `POST /s/{token}/unlock`.
@@ -432,7 +428,7 @@ pub async fn link_unlock(
     ApiPath(token): ApiPath<String>,
     request: Request,
 ) -> ApiResult<Response> {
-    let client = client_of(&request);
+    let client = client_of(&request, &state);
     let ApiJson(body) = ApiJson::<LinkPassword>::from_request(request, &state).await?;
     let (_, grant) = state
         .core
@@ -562,7 +558,7 @@ async fn link_content(
         (status = 404, description = "`link-not-found`: no such link (never made, or revoked), or the shared entry is gone.", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
         (status = 416, description = "`range-not-satisfiable`: the range starts past the end of the file.", body = ErrorBody),
-        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds. `too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 429, description = "`too-many-at-once`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds. `too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_content_root(
@@ -1093,7 +1089,7 @@ pub async fn link_form(
             }
         };
     }
-    let client = client_of(&request);
+    let client = client_of(&request, &state);
     let form = match axum::extract::Form::<PasswordForm>::from_request(request, &state).await {
         Ok(axum::extract::Form(form)) => form,
         Err(_) => return back_to_link(&token, "error", "enter the link's password and try again"),
@@ -1152,7 +1148,7 @@ pub async fn limit_link_requests(
     if !is_page && !path.starts_with("/api/v1/s/") {
         return next.run(request).await;
     }
-    match state.core.admit_link_request(&client_of(&request)) {
+    match state.core.admit_link_request(&client_of(&request, &state)) {
         Ok(()) => next.run(request).await,
         Err(error) if is_page => {
             let message = error_body(&error).error.message;

@@ -3,7 +3,7 @@
 
 use super::convert::{decode_cursor, delta_entry, encode_cursor};
 use super::error::ApiError;
-use super::extract::{ApiQuery, AuthUser};
+use super::extract::{presented_secret, ApiQuery, AuthUser};
 use super::AppState;
 use crate::core::StreamItem;
 use crate::domain::Error;
@@ -91,11 +91,11 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The event stream; it ends only when the server stops.", body = String, content_type = "text/event-stream"),
+        (status = 200, description = "The event stream; it ends when the server stops, at once when its session is logged out or its token revoked on this server, and within 20 seconds when that happens on another replica or the credential expires.", body = String, content_type = "text/event-stream"),
         (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
-        (status = 429, description = "`busy`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 429, description = "`too-many-at-once`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn notifications_stream(
@@ -104,6 +104,8 @@ pub async fn notifications_stream(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> Result<Response, ApiError> {
+    // `AuthUser` found this secret valid; the stream ends once it is not.
+    let secret = presented_secret(&headers).ok_or(ApiError(Error::Unauthenticated))?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -130,7 +132,8 @@ pub async fn notifications_stream(
         .filter_map(move |event| {
             let _held = &slot;
             std::future::ready(event.ok().map(Ok::<Event, Infallible>))
-        });
+        })
+        .take_until(state.core.clone().revoked(secret));
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response();
@@ -177,8 +180,10 @@ pub struct LongPollQuery {
 pub async fn notifications_longpoll(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<LongPollQuery>,
 ) -> Result<Json<LongPoll>, ApiError> {
+    let secret = presented_secret(&headers).ok_or(ApiError(Error::Unauthenticated))?;
     let Some(cursor) = query.cursor.as_deref() else {
         return Err(ApiError(Error::BadRequest(
             "cursor is missing; pass the cursor of your last /api/v1/sync/delta page".into(),
@@ -190,10 +195,14 @@ pub async fn notifications_longpoll(
             "timeout {timeout} is too long; wait at most {POLL_MAX_SECS} seconds"
         ))));
     }
-    let outcome = state
+    let waiting = state
         .core
-        .long_poll(&user, decode_cursor(cursor), Duration::from_secs(timeout))
-        .await?;
+        .long_poll(&user, decode_cursor(cursor), Duration::from_secs(timeout));
+    // A credential revoked while waiting ends the wait.
+    let outcome = tokio::select! {
+        outcome = waiting => outcome?,
+        () = state.core.clone().revoked(secret) => return Err(ApiError(Error::Unauthenticated)),
+    };
     Ok(Json(LongPoll {
         changes: outcome.changes,
         cursor: if outcome.changes {

@@ -81,6 +81,7 @@ impl ServerProcess {
         false
     }
 
+    #[allow(dead_code)] // The log-in benchmark shares this file without using it.
     pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();

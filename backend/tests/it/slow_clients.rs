@@ -137,7 +137,7 @@ async fn greedy_clients_get_429_for_archives_streams_and_link_requests_beyond_th
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(refused.headers()["retry-after"], "5");
     let body: serde_json::Value = refused.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "busy");
+    assert_eq!(body["error"]["code"], "too-many-at-once");
     // Another user is not held up by Alice's archives.
     let bob = server.user("bob").await;
     bob.upload("/Mine/a.txt", b"bob's").await;

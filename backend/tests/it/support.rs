@@ -108,6 +108,8 @@ impl TestServer {
             .unwrap();
         let core = app.core.clone();
         let task = tokio::spawn(async move {
+            // With each connection's peer address, as `cairn` serves: password
+            // guesses and sign-ups are counted per client address.
             backend::app::serve_until(listener, app, std::future::pending())
                 .await
                 .unwrap();
