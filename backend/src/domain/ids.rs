@@ -77,3 +77,26 @@ opaque_id!(
     /// An upload session.
     UploadId
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_requests() {
+        let fresh = FileId::generate();
+        assert_eq!(FileId::parse(fresh.as_str()).ok(), Some(fresh));
+        // Opaque: text that names nothing is still an id, simply not found later.
+        assert!(FileId::parse("no-such-id").is_ok());
+        for bad in ["a\u{0}b".to_string(), "\n".to_string(), "x".repeat(129)] {
+            let message = FileId::parse(&bad).map_err(|e| e.to_string());
+            assert!(
+                message
+                    .as_ref()
+                    .is_err_and(|m| m.contains("is not an id: ids have at most 128 characters")),
+                "{bad:?}: {message:?}"
+            );
+        }
+        assert!(check_id("link", &"x".repeat(128)).is_ok());
+    }
+}
