@@ -22,6 +22,17 @@ pub(super) enum Lane {
     Later,
 }
 
+impl Lane {
+    /// The lane of a caller with `earlier_failures` within the attempt window.
+    pub(super) fn after(earlier_failures: u32) -> Lane {
+        if earlier_failures == 0 {
+            Lane::First
+        } else {
+            Lane::Later
+        }
+    }
+}
+
 struct Gate {
     /// Permits not handed out.
     free: usize,

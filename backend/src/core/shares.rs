@@ -398,11 +398,7 @@ impl Core {
             .reserve(&keys, now_ms())
             .await
             .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
-        let lane = if attempt.earlier_failures == 0 {
-            Lane::First
-        } else {
-            Lane::Later
-        };
+        let lane = Lane::after(attempt.earlier_failures);
         let checked = self
             .verify_password(lane, password.to_string(), hash.clone())
             .await;

@@ -4,7 +4,7 @@
 
 use super::entities::{files, shares, uploads, users};
 use super::{backend, entry_from, SqlMetadataStore};
-use super::{chunk_id, BATCH_ROWS};
+use super::{chunk_id, unique_hex, BATCH_ROWS};
 use crate::domain::{FileId, Grant, UploadId, UserId};
 use crate::ports::StoreError;
 use sea_orm::sea_query::Expr;
@@ -118,12 +118,7 @@ pub(super) async fn known_chunks_under(
     chunks: &[ChunkId],
 ) -> Result<HashSet<ChunkId>, StoreError> {
     let kind = db.get_database_backend();
-    let unique: Vec<String> = chunks
-        .iter()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .map(ChunkId::to_hex)
-        .collect();
+    let unique = unique_hex(chunks);
     let mut known = HashSet::new();
     for batch in unique.chunks(BATCH_ROWS) {
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(batch.len() + 2);

@@ -60,6 +60,16 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// The hex ids of `chunks`, each once, for `IN (…)` lists.
+pub(super) fn unique_hex<'a>(chunks: impl IntoIterator<Item = &'a ChunkId>) -> Vec<String> {
+    chunks
+        .into_iter()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(ChunkId::to_hex)
+        .collect()
+}
+
 fn chunk_id(hash: &str) -> Result<ChunkId, StoreError> {
     ChunkId::from_hex(hash)
         .ok_or_else(|| StoreError::Backend(format!("corrupt chunk hash {hash:?}")))
@@ -1036,12 +1046,7 @@ impl MetadataStore for SqlMetadataStore {
         chunks: &[ChunkId],
     ) -> Result<HashSet<ChunkId>, StoreError> {
         let mut known = HashSet::new();
-        let unique: Vec<String> = chunks
-            .iter()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .map(ChunkId::to_hex)
-            .collect();
+        let unique = unique_hex(chunks);
         for batch in unique.chunks(BATCH_ROWS) {
             let in_versions: Vec<String> = version_chunks::Entity::find()
                 .select_only()
@@ -1092,12 +1097,7 @@ impl MetadataStore for SqlMetadataStore {
             return Ok(Vec::new());
         }
         let txn = self.db.begin().await.map_err(backend)?;
-        let hashes: Vec<String> = received
-            .iter()
-            .map(|c| c.id.to_hex())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+        let hashes = unique_hex(received.iter().map(|c| &c.id));
         let mut present = HashMap::new();
         for batch in hashes.chunks(BATCH_ROWS) {
             let rows: Vec<(String, Option<i64>)> = chunks::Entity::find()
@@ -1259,14 +1259,13 @@ impl MetadataStore for SqlMetadataStore {
         if !commit.session_stored {
             // A file sent whole wrote its chunks itself, without an upload session
             // announcing them: one that a collector marked meanwhile loses its bytes.
-            let blob_chunks: Vec<String> = upload
-                .chunks
-                .iter()
-                .filter(|c| !stored_inline(c.size))
-                .map(|c| c.id.to_hex())
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
+            let blob_chunks = unique_hex(
+                upload
+                    .chunks
+                    .iter()
+                    .filter(|c| !stored_inline(c.size))
+                    .map(|c| &c.id),
+            );
             if let Some(hash) = gc::being_collected(&txn, &blob_chunks).await?.pop() {
                 return Err(StoreError::ChunkBusy(hash));
             }
