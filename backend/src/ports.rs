@@ -368,9 +368,10 @@ pub trait MetadataStore: Send + Sync {
 pub struct Attempt {
     /// Tells this attempt from others under the same keys.
     pub id: u64,
-    /// Failures already recorded within the window under any of the keys: zero for
-    /// a caller that has not failed lately.
-    pub earlier_failures: u32,
+    /// Attempts under any of the keys within the window that failed or are still
+    /// being checked: zero for a caller that has not failed lately and has nothing
+    /// else in flight (a flood's parallel guesses count each other before any fails).
+    pub earlier_attempts: u32,
 }
 
 /// Counts failed attempts (wrong passwords, sign-ups) per key in a sliding window,
@@ -384,7 +385,7 @@ pub struct Attempt {
 #[async_trait]
 pub trait AttemptLimiter: Send + Sync {
     /// Reserves an attempt under every one of `keys` (each with its limit; 0 for
-    /// none, though its failures are still counted for `earlier_failures`) at
+    /// none, though its attempts are still counted for `earlier_attempts`) at
     /// `now` (Unix milliseconds): `Err(seconds)` to wait when one of them is
     /// locked out or has its limit of attempts within the window.
     async fn reserve(&self, keys: &[(String, u32)], now: i64) -> Result<Attempt, u64>;

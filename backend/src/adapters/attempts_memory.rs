@@ -112,14 +112,16 @@ impl AttemptLimiter for MemoryAttemptLimiter {
             });
         }
         let mut wait_ms = 0i64;
-        let mut earlier_failures = 0usize;
+        let mut earlier_attempts = 0usize;
         for (name, limit) in keys {
             let Some(key) = state.keys.get_mut(name) else {
                 continue;
             };
             key.forget_old(now, window_ms);
-            earlier_failures = earlier_failures.max(key.failures());
-            // A key without a limit is still counted, for `earlier_failures`.
+            // Failed attempts and those still being checked (a success is
+            // forgotten when it settles).
+            earlier_attempts = earlier_attempts.max(key.entries.len());
+            // A key without a limit is still counted, for `earlier_attempts`.
             if *limit == 0 {
                 continue;
             }
@@ -150,7 +152,7 @@ impl AttemptLimiter for MemoryAttemptLimiter {
         }
         Ok(Attempt {
             id,
-            earlier_failures: u32::try_from(earlier_failures).unwrap_or(u32::MAX),
+            earlier_attempts: u32::try_from(earlier_attempts).unwrap_or(u32::MAX),
         })
     }
 
@@ -205,7 +207,7 @@ mod tests {
         assert_eq!(limiter.reserve(&keys, 2000).await, Err(60));
         let other = [("token:b".to_string(), 5), ("client:1".to_string(), 20)];
         let attempt = limiter.reserve(&other, 2000).await.unwrap();
-        assert_eq!(attempt.earlier_failures, 5);
+        assert_eq!(attempt.earlier_attempts, 5);
         limiter.finish(&other, attempt, false, 2000).await;
         assert_eq!(limiter.reserve(&keys, 61_003).await, Err(1));
         for i in 0..5 {
@@ -220,13 +222,16 @@ mod tests {
         let limiter = MemoryAttemptLimiter::new(60_000, 60_000);
         let keys = [("user:alice".to_string(), 2)];
         let first = limiter.reserve(&keys, 0).await.unwrap();
+        assert_eq!(first.earlier_attempts, 0);
+        // One still being checked makes the next a suspect before either fails.
         let second = limiter.reserve(&keys, 0).await.unwrap();
+        assert_eq!(second.earlier_attempts, 1);
         assert_eq!(limiter.reserve(&keys, 0).await, Err(1));
         limiter.finish(&keys, first, false, 1).await;
         limiter.finish(&keys, second, false, 1).await;
         for _ in 0..10 {
             let attempt = limiter.reserve(&keys, 2).await.unwrap();
-            assert_eq!(attempt.earlier_failures, 0);
+            assert_eq!(attempt.earlier_attempts, 0);
             limiter.finish(&keys, attempt, false, 2).await;
         }
         let unlimited = [("signups:1".to_string(), 0)];
@@ -235,6 +240,6 @@ mod tests {
         }
         // Never locked out, but its failures still tell a guesser from a newcomer.
         let attempt = limiter.reserve(&unlimited, 4).await.unwrap();
-        assert_eq!(attempt.earlier_failures, 100);
+        assert_eq!(attempt.earlier_attempts, 100);
     }
 }

@@ -165,7 +165,7 @@ impl Core {
             .reserve(&keys, now_ms())
             .await
             .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
-        let lane = Lane::after(attempt.earlier_failures);
+        let lane = Lane::after(attempt.earlier_attempts);
         let checked = self.check_credentials(lane, username, password).await;
         let failed = matches!(checked, Err(Error::InvalidCredentials));
         self.attempts

@@ -3,9 +3,10 @@
 //! waits long. So a flood of log-ins costs a bounded amount of memory and never takes
 //! every thread of the blocking pool.
 //!
-//! Waiting requests have two lanes: a caller without recent failures goes before
-//! one that has been guessing, and takes its place in a full queue, so a user
-//! logging in is not stuck behind a flood of wrong guesses.
+//! Waiting requests have two lanes: a caller without recent failures or other
+//! attempts in flight goes before one that has been guessing, and takes its place
+//! in a full queue, so a user logging in is not stuck behind a flood of wrong
+//! guesses, even one from fresh addresses that have yet to fail.
 
 use crate::domain::Error;
 use std::collections::VecDeque;
@@ -16,16 +17,18 @@ use tokio::sync::oneshot;
 /// Which lane a password check waits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Lane {
-    /// A caller without failures within the attempt window.
+    /// A caller without failures within the attempt window, and without other
+    /// attempts still being checked.
     First,
     /// Everyone else.
     Later,
 }
 
 impl Lane {
-    /// The lane of a caller with `earlier_failures` within the attempt window.
-    pub(super) fn after(earlier_failures: u32) -> Lane {
-        if earlier_failures == 0 {
+    /// The lane of a caller with `earlier_attempts` (failed or in flight) within the
+    /// attempt window.
+    pub(super) fn after(earlier_attempts: u32) -> Lane {
+        if earlier_attempts == 0 {
             Lane::First
         } else {
             Lane::Later

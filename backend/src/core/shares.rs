@@ -398,7 +398,7 @@ impl Core {
             .reserve(&keys, now_ms())
             .await
             .map_err(|retry_after_secs| Error::TooManyAttempts { retry_after_secs })?;
-        let lane = Lane::after(attempt.earlier_failures);
+        let lane = Lane::after(attempt.earlier_attempts);
         let checked = self
             .verify_password(lane, password.to_string(), hash.clone())
             .await;
