@@ -3,7 +3,11 @@
 use crate::adapters::attempts_memory::MemoryAttemptLimiter;
 use crate::adapters::bus_local::LocalBus;
 use crate::adapters::bus_redis::RedisBus;
-use crate::adapters::{blob_fs::FsBlobStore, blob_s3::S3BlobStore, sql::SqlMetadataStore};
+use crate::adapters::{
+    blob_fs::FsBlobStore,
+    blob_s3::S3BlobStore,
+    sql::{SqlMetadataStore, StoreLimits},
+};
 use crate::config::{BlobBackend, Config, EventsBackend};
 use crate::core::{AttemptLimiters, Core, Limits};
 use crate::http::{router, AppState};
@@ -46,7 +50,12 @@ pub async fn build_wrapping_blobs(
             config.data_dir.display()
         )
     })?;
-    let meta = SqlMetadataStore::connect(&config.metadata.url(), millis(config.chunk_grace_secs))
+    let limits = StoreLimits {
+        chunk_grace_ms: millis(config.chunk_grace_secs),
+        entry_cap: config.max_entries,
+        versions_per_file: config.max_versions,
+    };
+    let meta = SqlMetadataStore::connect(&config.metadata.url(), limits)
         .await
         .with_context(|| format!("while opening the metadata database {:?}", config.metadata))?;
     let blobs: Arc<dyn BlobStore> = match &config.blobs {

@@ -96,6 +96,14 @@ pub struct Config {
     /// The storage quota of a new account, in bytes (`CAIRN_QUOTA_BYTES`, default
     /// 100 GiB).
     pub quota_bytes: u64,
+    /// How many files and folders one account may keep, those in its trash included
+    /// (`CAIRN_MAX_ENTRIES`, default 1,000,000): empty ones cost no quota.
+    pub max_entries: u64,
+    /// How many versions one file keeps, its current one included
+    /// (`CAIRN_MAX_VERSIONS`, default 1,000); the oldest go first. Older versions
+    /// cost no quota, but their bytes are kept within it: past it, the account's
+    /// oldest old versions go.
+    pub max_versions: u64,
     /// Serve `PUT /api/v1/bench/discard` (logged-in users only), a body sink that
     /// benchmarks compare uploads with (`CAIRN_BENCH_ENDPOINTS=1`; off by default).
     pub bench_endpoints: bool,
@@ -205,6 +213,8 @@ impl Config {
             chunk_grace_secs: 24 * 3600,
             gc_interval_secs: 3600,
             quota_bytes: 100 * 1024 * 1024 * 1024,
+            max_entries: 1_000_000,
+            max_versions: 1000,
             bench_endpoints: false,
             share_password_window_secs: 60,
             max_open_uploads: 1000,
@@ -311,6 +321,8 @@ impl Config {
                 &mut config.share_password_window_secs,
             ),
             ("CAIRN_QUOTA_BYTES", &mut config.quota_bytes),
+            ("CAIRN_MAX_ENTRIES", &mut config.max_entries),
+            ("CAIRN_MAX_VERSIONS", &mut config.max_versions),
             ("CAIRN_MAX_OPEN_UPLOADS", &mut config.max_open_uploads),
             ("CAIRN_HEADER_TIMEOUT_SECS", &mut config.header_timeout_secs),
             (

@@ -43,6 +43,12 @@ pub enum StoreError {
         /// The cap.
         limit: u64,
     },
+    /// The owner keeps as many entries as they may.
+    #[error("{limit} entries, the most allowed")]
+    TooManyEntries {
+        /// The cap.
+        limit: u64,
+    },
     /// A commit would take the owner past their quota.
     #[error("over quota: {needed} bytes needed, {available} free")]
     QuotaExceeded {

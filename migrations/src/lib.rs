@@ -16,6 +16,7 @@ mod m20261126_000008_external_name_index;
 mod m20261201_000009_name_key;
 mod m20261201_000010_chunk_collection;
 mod m20261201_000011_open_uploads_index;
+mod m20261201_000012_account_holdings;
 
 /// Runs every migration in order; the server calls it on start-up.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_name_key::Migration),
             Box::new(m20261201_000010_chunk_collection::Migration),
             Box::new(m20261201_000011_open_uploads_index::Migration),
+            Box::new(m20261201_000012_account_holdings::Migration),
         ]
     }
 }

@@ -129,6 +129,7 @@ impl Core {
             root_id: FileId::generate(),
             quota_bytes: self.limits.default_quota_bytes,
             used_bytes: 0,
+            history_bytes: 0,
         };
         match self
             .meta

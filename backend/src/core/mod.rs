@@ -232,6 +232,7 @@ impl From<StoreError> for Error {
                 Error::QuotaExceeded { needed, available }
             }
             StoreError::TooManyUploads { open, limit } => Error::TooManyUploads { open, limit },
+            StoreError::TooManyEntries { limit } => Error::TooManyEntries { limit },
             StoreError::ChunkBusy(chunk) => Error::ChunkBusy(format!("chunk {chunk}")),
             StoreError::Backend(cause) => Error::Internal(cause),
         }

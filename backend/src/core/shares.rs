@@ -678,10 +678,10 @@ pub struct LinkReceipt {
     pub received_at: i64,
 }
 
-/// A full quota, told to a link holder without the owner's free space.
+/// A full quota or entry cap, told to a link holder without the owner's numbers.
 fn hide_free_space(error: Error) -> Error {
     match error {
-        Error::QuotaExceeded { .. } => Error::RecipientFull,
+        Error::QuotaExceeded { .. } | Error::TooManyEntries { .. } => Error::RecipientFull,
         other => other,
     }
 }

@@ -106,6 +106,12 @@ pub enum Error {
     /// how much room there is.
     #[error("the person who asked for files has no room for this one; tell them, or send a smaller file")]
     RecipientFull,
+    /// The account keeps as many files and folders as it may.
+    #[error("this account keeps {limit} files and folders, the most it may (those in the trash count too); delete some or empty the trash")]
+    TooManyEntries {
+        /// The cap.
+        limit: u64,
+    },
     /// The account has as many open uploads as it may have.
     #[error("{open} uploads are still open, the most allowed at once is {limit}; finish or cancel some (unfinished ones expire on their own)")]
     TooManyUploads {

@@ -19,7 +19,10 @@ pub use error::Error;
 pub use ids::{check_id, FileId, UploadId, UserId, MAX_ID_CHARS};
 pub use model::*;
 pub use path::{check_new_name, name_key, name_safe, PathError, RelPath, MAX_NAME_BYTES};
-pub use quota::{admit_upload, max_chunks, Holdings, OpenUploadLimits, Starter, LINK_DEVICE};
+pub use quota::{
+    admit_entries, admit_upload, history_to_forget, max_chunks, versions_over_cap, Holdings,
+    OpenUploadLimits, Starter, LINK_DEVICE,
+};
 pub use rules::*;
 pub use security::*;
 pub use shares::*;

@@ -18,6 +18,8 @@ pub struct User {
     pub quota_bytes: u64,
     /// Bytes of current versions stored.
     pub used_bytes: u64,
+    /// Bytes of older versions kept.
+    pub history_bytes: u64,
 }
 
 /// A file or folder in a user's tree.

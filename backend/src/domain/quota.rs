@@ -1,6 +1,9 @@
-//! What an account may make the server hold: stored versions and the bytes announced
-//! by its open uploads count against the quota, and open uploads are capped, those
-//! sent through file-request links on their own.
+//! What an account may make the server hold: its files' current versions and the
+//! bytes announced by its open uploads count against the quota, open uploads are
+//! capped, those sent through file-request links on their own, and so is the number
+//! of entries. Older versions cost no quota but are bounded too: their bytes by the
+//! quota (the oldest go first when they would pass it), their number per file by a
+//! cap.
 
 use super::Error;
 
@@ -71,6 +74,41 @@ pub fn admit_upload(
     Ok(())
 }
 
+/// Whether an account that keeps `kept` entries (files and folders, the trash's
+/// too) may add `adding` more under a cap of `cap`: empty files and folders cost no
+/// quota, so their number is bounded on its own. Removing entries always passes.
+pub fn admit_entries(kept: u64, adding: u64, cap: u64) -> Result<(), Error> {
+    if adding > 0 && kept.checked_add(adding).is_none_or(|total| total > cap) {
+        return Err(Error::TooManyEntries { limit: cap });
+    }
+    Ok(())
+}
+
+/// How many of a file's oldest versions go when it keeps `kept` versions (its
+/// current one included) and may keep `max` (at least one, the current).
+pub fn versions_over_cap(kept: u64, max: u64) -> u64 {
+    kept.saturating_sub(max.max(1))
+}
+
+/// How many of the old versions whose sizes `oldest_first` lists go, oldest first,
+/// so that the `history` bytes all old versions hold fit in `quota`.
+pub fn history_to_forget(
+    history: u64,
+    quota: u64,
+    oldest_first: impl IntoIterator<Item = u64>,
+) -> usize {
+    let mut left = history;
+    let mut forget = 0;
+    for size in oldest_first {
+        if left <= quota {
+            break;
+        }
+        left = left.saturating_sub(size);
+        forget += 1;
+    }
+    forget
+}
+
 /// The most chunks an upload of `size` bytes can have, cut with a minimum chunk size
 /// of `min_size` bytes: every chunk but the last is at least that long.
 pub fn max_chunks(size: u64, min_size: u64) -> u64 {
@@ -124,6 +162,36 @@ mod tests {
         check(h(0, 0, 3, 0), 1, 0, Link, "ok");
         check(h(0, 0, 0, 2), 1, 0, Link, "too many 2/2");
         check(h(0, 0, 0, 2), 1, 0, Account, "ok");
+    }
+
+    #[test]
+    fn entries_are_capped_but_removing_always_passes() {
+        assert!(admit_entries(0, 10, 10).is_ok());
+        assert!(matches!(
+            admit_entries(0, 11, 10),
+            Err(Error::TooManyEntries { limit: 10 })
+        ));
+        assert!(admit_entries(9, 1, 10).is_ok());
+        assert!(admit_entries(10, 1, 10).is_err());
+        // Over the cap already (it was lowered): nothing more, but nothing breaks.
+        assert!(admit_entries(12, 0, 10).is_ok());
+        assert!(admit_entries(12, 1, 10).is_err());
+        assert!(admit_entries(u64::MAX, 1, u64::MAX).is_err());
+    }
+
+    #[test]
+    fn old_versions_go_oldest_first_past_their_bounds() {
+        assert_eq!(versions_over_cap(3, 5), 0);
+        assert_eq!(versions_over_cap(7, 5), 2);
+        // The current version always stays.
+        assert_eq!(versions_over_cap(4, 0), 3);
+        assert_eq!(history_to_forget(100, 100, [60, 40]), 0);
+        assert_eq!(history_to_forget(101, 100, [60, 40]), 1);
+        assert_eq!(history_to_forget(101, 100, [1, 40]), 1);
+        assert_eq!(history_to_forget(150, 100, [10, 30, 20, 90]), 3);
+        // Not enough listed to fit: every one listed goes.
+        assert_eq!(history_to_forget(500, 100, [10, 30]), 2);
+        assert_eq!(history_to_forget(500, 100, []), 0);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub fn user_info(user: &User) -> UserInfo {
         id: user.id.to_string(),
         username: user.username.clone(),
         used_bytes: user.used_bytes,
+        history_bytes: user.history_bytes,
         quota_bytes: user.quota_bytes,
     }
 }

@@ -50,6 +50,7 @@ pub fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         }
         Error::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
         Error::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-uploads"),
+        Error::TooManyEntries { .. } => (StatusCode::INSUFFICIENT_STORAGE, "too-many-entries"),
         Error::TooManyAtOnce { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-at-once"),
         Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
         Error::RangeNotSatisfiable { .. } => {

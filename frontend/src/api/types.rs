@@ -61,6 +61,10 @@ pub struct UserInfo {
     pub used_bytes: u64,
     /// Bytes the user may store.
     pub quota_bytes: u64,
+    /// Bytes of older versions kept: they cost no quota, but are kept within it
+    /// (past it, the oldest go).
+    #[serde(default)]
+    pub history_bytes: u64,
 }
 
 /// The answer to a successful sign-up or log-in; the session cookie is set as well.

@@ -133,6 +133,12 @@ fn AccountView(
                     aria-label="Storage used"
                 ></meter>
                 <p data-testid="usage">{usage}</p>
+                <p class="hint" data-testid="history">
+                    {format!(
+                        "Older versions of your files keep {} more. They do not count against your quota, but they are kept within it: past it, the oldest go first.",
+                        human_size(user.history_bytes),
+                    )}
+                </p>
             </section>
             <section class="card" aria-labelledby="tokens-title">
                 <h2 id="tokens-title">"API tokens"</h2>

@@ -22,6 +22,8 @@ pub mod users {
         pub quota_bytes: i64,
         pub used_bytes: i64,
         pub created_at: i64,
+        pub entry_count: i64,
+        pub history_bytes: i64,
     }
     no_relations!();
 }

@@ -14,13 +14,13 @@
 use super::entities::{
     chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
 };
-use super::{backend, lock_namespace, BATCH_ROWS};
-use crate::domain::{FileId, UserId};
+use super::{backend, lock_namespace, to_u64, StoreLimits, BATCH_ROWS};
+use crate::domain::{history_to_forget, versions_over_cap, FileId, UserId};
 use crate::ports::StoreError;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use std::collections::HashMap;
 use wasm_chunker::ChunkId;
@@ -56,6 +56,177 @@ fn collectable(now: i64) -> Condition {
         .add(chunks::Column::CollectingSince.lt(now - ABANDONED_MS))
         .add(chunks::Column::Refcount.lte(0));
     Condition::any().add(unmarked).add(abandoned)
+}
+
+/// Takes the references that `hashes` (one per version chunk row going away) hold
+/// off their chunks; a chunk left unreferenced becomes collectable `grace_ms` after
+/// `now`.
+async fn release_references<C: ConnectionTrait>(
+    db: &C,
+    hashes: Vec<String>,
+    now: i64,
+    grace_ms: i64,
+) -> Result<(), StoreError> {
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for hash in hashes {
+        *counts.entry(hash).or_default() += 1;
+    }
+    for (hash, count) in counts {
+        chunks::Entity::update_many()
+            .col_expr(
+                chunks::Column::Refcount,
+                Expr::col(chunks::Column::Refcount).sub(count),
+            )
+            .filter(chunks::Column::Hash.eq(hash.as_str()))
+            .exec(db)
+            .await
+            .map_err(backend)?;
+        chunks::Entity::update_many()
+            .col_expr(chunks::Column::DeleteAfter, Expr::value(now + grace_ms))
+            .filter(chunks::Column::Hash.eq(hash.as_str()))
+            .filter(chunks::Column::Refcount.lte(0))
+            .exec(db)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Old versions kept beyond what they may be, after `file` got a new current
+/// version: the file's oldest past `limits.versions_per_file`, then the owner's
+/// oldest old versions (of any file) while the `history` bytes they hold pass
+/// `quota`. Each is forgotten with its chunk references, in the caller's
+/// transaction, with the owner's row locked.
+pub(super) async fn prune_history<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    file: &str,
+    history: i64,
+    quota: i64,
+    limits: &StoreLimits,
+    now: i64,
+) -> Result<(), StoreError> {
+    let revs: Vec<(i64, i64)> = file_versions::Entity::find()
+        .select_only()
+        .column(file_versions::Column::Rev)
+        .column(file_versions::Column::Size)
+        .filter(file_versions::Column::FileId.eq(file))
+        .order_by_asc(file_versions::Column::Rev)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(backend)?;
+    let over = usize::try_from(versions_over_cap(
+        u64::try_from(revs.len()).unwrap_or(u64::MAX),
+        limits.versions_per_file,
+    ))
+    .unwrap_or(usize::MAX);
+    let mut victims: Vec<(String, i64, i64)> = revs
+        .iter()
+        .take(over)
+        .map(|&(rev, size)| (file.to_string(), rev, size))
+        .collect();
+    let mut left = history - victims.iter().map(|v| v.2).sum::<i64>();
+    // The account's oldest old versions, a page at a time, until what is left fits.
+    let mut skip = 0u64;
+    while left > quota {
+        let page = oldest_old_versions(db, owner, skip).await?;
+        if page.is_empty() {
+            break;
+        }
+        skip += u64::try_from(page.len()).unwrap_or(u64::MAX);
+        let fresh: Vec<_> = page
+            .into_iter()
+            .filter(|(f, rev, _)| !victims.iter().any(|v| &v.0 == f && v.1 == *rev))
+            .collect();
+        let forget = history_to_forget(
+            to_u64(left),
+            to_u64(quota),
+            fresh.iter().map(|v| to_u64(v.2)),
+        );
+        for victim in fresh.into_iter().take(forget) {
+            left -= victim.2;
+            victims.push(victim);
+        }
+    }
+    if victims.is_empty() {
+        return Ok(());
+    }
+    for (file, rev, _) in &victims {
+        let references: Vec<String> = version_chunks::Entity::find()
+            .select_only()
+            .column(version_chunks::Column::ChunkHash)
+            .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
+            .filter(version_chunks::Column::FileId.eq(file.as_str()))
+            .filter(version_chunks::Column::Rev.eq(*rev))
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(backend)?;
+        release_references(db, references, now, limits.chunk_grace_ms).await?;
+        version_chunks::Entity::delete_many()
+            .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
+            .filter(version_chunks::Column::FileId.eq(file.as_str()))
+            .filter(version_chunks::Column::Rev.eq(*rev))
+            .exec(db)
+            .await
+            .map_err(backend)?;
+        file_versions::Entity::delete_many()
+            .filter(file_versions::Column::FileId.eq(file.as_str()))
+            .filter(file_versions::Column::Rev.eq(*rev))
+            .exec(db)
+            .await
+            .map_err(backend)?;
+    }
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::HistoryBytes,
+            Expr::col(users::Column::HistoryBytes).sub(victims.iter().map(|v| v.2).sum::<i64>()),
+        )
+        .filter(users::Column::Id.eq(owner.as_str()))
+        .exec(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// Rows of old versions [`prune_history`] reads at a time.
+const HISTORY_PAGE: u64 = 200;
+
+/// A page of `owner`'s versions older than their files' current ones, oldest first:
+/// (file, rev, size).
+async fn oldest_old_versions<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    skip: u64,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let kind = db.get_database_backend();
+    let owner_param = match kind {
+        DbBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            kind,
+            format!(
+                "SELECT v.file_id AS file_id, v.rev AS rev, v.size AS size \
+                 FROM file_versions v JOIN files f ON f.id = v.file_id \
+                 WHERE f.owner_id = {owner_param} AND v.rev < f.current_rev \
+                 ORDER BY v.created_at, v.file_id, v.rev LIMIT {HISTORY_PAGE} OFFSET {skip}"
+            ),
+            [owner.as_str().into()],
+        ))
+        .await
+        .map_err(backend)?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("", "file_id").map_err(backend)?,
+                row.try_get("", "rev").map_err(backend)?,
+                row.try_get("", "size").map_err(backend)?,
+            ))
+        })
+        .collect()
 }
 
 pub async fn purge_entry(
@@ -95,8 +266,28 @@ pub async fn purge_entry(
         .filter(|f| !f.is_folder)
         .map(|f| f.size)
         .sum();
+    let current_revs: HashMap<&str, i64> = subtree
+        .iter()
+        .map(|f| (f.id.as_str(), f.current_rev))
+        .collect();
     let ids: Vec<String> = subtree.iter().map(|f| f.id.clone()).collect();
+    let mut history_freed = 0;
     for batch in ids.chunks(BATCH_ROWS) {
+        let versions: Vec<(String, i64, i64)> = file_versions::Entity::find()
+            .select_only()
+            .column(file_versions::Column::FileId)
+            .column(file_versions::Column::Rev)
+            .column(file_versions::Column::Size)
+            .filter(file_versions::Column::FileId.is_in(batch.iter().cloned()))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(backend)?;
+        history_freed += versions
+            .iter()
+            .filter(|(file, rev, _)| current_revs.get(file.as_str()).is_some_and(|c| rev < c))
+            .map(|(_, _, size)| size)
+            .sum::<i64>();
         let references: Vec<String> = version_chunks::Entity::find()
             .select_only()
             .column(version_chunks::Column::ChunkHash)
@@ -106,28 +297,7 @@ pub async fn purge_entry(
             .all(&txn)
             .await
             .map_err(backend)?;
-        let mut counts: HashMap<String, i64> = HashMap::new();
-        for hash in references {
-            *counts.entry(hash).or_default() += 1;
-        }
-        for (hash, count) in counts {
-            chunks::Entity::update_many()
-                .col_expr(
-                    chunks::Column::Refcount,
-                    Expr::col(chunks::Column::Refcount).sub(count),
-                )
-                .filter(chunks::Column::Hash.eq(hash.as_str()))
-                .exec(&txn)
-                .await
-                .map_err(backend)?;
-            chunks::Entity::update_many()
-                .col_expr(chunks::Column::DeleteAfter, Expr::value(now + grace_ms))
-                .filter(chunks::Column::Hash.eq(hash.as_str()))
-                .filter(chunks::Column::Refcount.lte(0))
-                .exec(&txn)
-                .await
-                .map_err(backend)?;
-        }
+        release_references(&txn, references, now, grace_ms).await?;
         version_chunks::Entity::delete_many()
             .filter(version_chunks::Column::OwnerId.eq(owner.as_str()))
             .filter(version_chunks::Column::FileId.is_in(batch.iter().cloned()))
@@ -150,6 +320,14 @@ pub async fn purge_entry(
         .col_expr(
             users::Column::UsedBytes,
             Expr::col(users::Column::UsedBytes).sub(freed),
+        )
+        .col_expr(
+            users::Column::EntryCount,
+            Expr::col(users::Column::EntryCount).sub(i64::try_from(ids.len()).unwrap_or(i64::MAX)),
+        )
+        .col_expr(
+            users::Column::HistoryBytes,
+            Expr::col(users::Column::HistoryBytes).sub(history_freed),
         )
         .filter(users::Column::Id.eq(owner.as_str()))
         .exec(&txn)

@@ -10,10 +10,10 @@ mod shares;
 mod tree;
 
 use crate::domain::{
-    admit_upload, conflict_copy_name, name_key, stored_inline, utc_date, Change, ChangeAction,
-    Commit, CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, Holdings, RelPath, Share,
-    SharePermission, ShareRecord, ShareToken, TrashedEntry, UploadChunk, UploadId, UploadSession,
-    User, UserId, VersionChunk, VersionInfo, LINK_DEVICE,
+    admit_entries, admit_upload, conflict_copy_name, name_key, stored_inline, utc_date, Change,
+    ChangeAction, Commit, CommitOutcome, ConflictPolicy, Error, FileEntry, FileId, Holdings,
+    RelPath, Share, SharePermission, ShareRecord, ShareToken, TrashedEntry, UploadChunk, UploadId,
+    UploadSession, User, UserId, VersionChunk, VersionInfo, LINK_DEVICE,
 };
 use crate::ports::{MetadataStore, NewToken, NewUser, StoreError, TokenKind, UploadAdmission};
 use async_trait::async_trait;
@@ -35,12 +35,24 @@ use wasm_chunker::ChunkId;
 /// Rows per multi-row statement, well under SQLite's and PostgreSQL's parameter limits.
 pub(super) const BATCH_ROWS: usize = 500;
 
+/// How long the store keeps what nothing needs, and how much of what costs no quota
+/// an account may keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// How long a chunk no version references is kept before garbage collection may
+    /// remove it, in milliseconds.
+    pub chunk_grace_ms: i64,
+    /// The most entries one account may keep ([`admit_entries`]).
+    pub entry_cap: u64,
+    /// The most versions one file keeps, its current one included
+    /// ([`versions_over_cap`]).
+    pub versions_per_file: u64,
+}
+
 /// The metadata store on a SQL database.
 pub struct SqlMetadataStore {
     db: DatabaseConnection,
-    /// How long a chunk no version references is kept before garbage collection may
-    /// remove it, in milliseconds.
-    chunk_grace_ms: i64,
+    limits: StoreLimits,
 }
 
 fn backend(e: DbErr) -> StoreError {
@@ -83,6 +95,7 @@ fn user_from(model: users::Model) -> User {
         root_id: FileId::from_string(model.root_id),
         quota_bytes: to_u64(model.quota_bytes),
         used_bytes: to_u64(model.used_bytes),
+        history_bytes: to_u64(model.history_bytes),
     }
 }
 
@@ -102,9 +115,8 @@ fn entry_from(model: files::Model) -> FileEntry {
 
 impl SqlMetadataStore {
     /// Connects to `url` (`sqlite://…?mode=rwc` or `postgres://…`) and runs the
-    /// migrations. Unreferenced chunks become collectable `chunk_grace_ms` after they
-    /// lose their last reference.
-    pub async fn connect(url: &str, chunk_grace_ms: i64) -> Result<SqlMetadataStore, StoreError> {
+    /// migrations, to keep what `limits` allow.
+    pub async fn connect(url: &str, limits: StoreLimits) -> Result<SqlMetadataStore, StoreError> {
         let mut options = ConnectOptions::new(url.to_string());
         options.sqlx_logging(false);
         // The pool already checks every connection when it is given back (a round
@@ -128,7 +140,7 @@ impl SqlMetadataStore {
                 .map_err(backend)?;
         }
         Migrator::up(&db, None).await.map_err(backend)?;
-        Ok(SqlMetadataStore { db, chunk_grace_ms })
+        Ok(SqlMetadataStore { db, limits })
     }
 
     /// Adds the records of newly stored chunks (unreferenced, so collectable after
@@ -150,7 +162,7 @@ impl SqlMetadataStore {
                 hash: Set(chunk.id.to_hex()),
                 size: Set(to_i64(chunk.size)),
                 refcount: Set(0),
-                delete_after: Set(Some(now + self.chunk_grace_ms)),
+                delete_after: Set(Some(now + self.limits.chunk_grace_ms)),
                 created_at: Set(now),
                 inline_data: Set(inline.get(&chunk.id).map(|bytes| bytes.to_vec())),
                 collecting_since: Set(None),
@@ -276,14 +288,15 @@ impl SqlMetadataStore {
     }
 
     /// The folder at `path`, creating what is missing of it (each new folder
-    /// journaled).
+    /// journaled, and counted in `created`).
     async fn mkdirs<C: ConnectionTrait>(
         db: &C,
         owner: &UserId,
         path: &RelPath,
         now: i64,
+        created: &mut u64,
     ) -> Result<files::Model, StoreError> {
-        let id = Self::mkdirs_id(db, owner, path, now).await?;
+        let id = Self::mkdirs_id(db, owner, path, now, created).await?;
         files::Entity::find_by_id(id.as_str())
             .one(db)
             .await
@@ -298,9 +311,10 @@ impl SqlMetadataStore {
         owner: &UserId,
         path: &RelPath,
         now: i64,
+        created: &mut u64,
     ) -> Result<FileId, StoreError> {
         let root = Self::root_of(db, owner).await?;
-        Self::mkdirs_under(db, owner, root, path, now).await
+        Self::mkdirs_under(db, owner, root, path, now, created).await
     }
 
     /// [`Self::mkdirs_id`] from the user's root folder, already known.
@@ -310,6 +324,7 @@ impl SqlMetadataStore {
         root: FileId,
         path: &RelPath,
         now: i64,
+        created: &mut u64,
     ) -> Result<FileId, StoreError> {
         let mut current = root;
         let mut so_far = RelPath::root();
@@ -340,6 +355,7 @@ impl SqlMetadataStore {
                         .exec_without_returning(db)
                         .await
                         .map_err(backend)?;
+                    *created += 1;
                     Self::journal(
                         db,
                         owner,
@@ -533,6 +549,10 @@ pub(super) async fn lock_namespace<C: ConnectionTrait>(
 struct Usage {
     used: i64,
     quota: i64,
+    /// The entries they keep, their root aside.
+    entries: i64,
+    /// Bytes of their files' versions older than the current ones.
+    history: i64,
 }
 
 impl Usage {
@@ -540,7 +560,15 @@ impl Usage {
         Ok(Usage {
             used: row.try_get("", "used_bytes").map_err(backend)?,
             quota: row.try_get("", "quota_bytes").map_err(backend)?,
+            entries: row.try_get("", "entry_count").map_err(backend)?,
+            history: row.try_get("", "history_bytes").map_err(backend)?,
         })
+    }
+
+    /// Refuses `adding` new entries when they would take the user past `cap`.
+    fn admit_entries(&self, adding: u64, cap: u64) -> Result<(), StoreError> {
+        admit_entries(to_u64(self.entries), adding, cap)
+            .map_err(|_| StoreError::TooManyEntries { limit: cap })
     }
 
     /// Refuses a new version of `size` bytes replacing one of `replaced` bytes when
@@ -555,6 +583,27 @@ impl Usage {
         }
         Ok(())
     }
+}
+
+/// Counts `delta` more (or, negative, fewer) entries kept by `owner`.
+pub(super) async fn add_entries<C: ConnectionTrait>(
+    db: &C,
+    owner: &UserId,
+    delta: i64,
+) -> Result<(), StoreError> {
+    if delta == 0 {
+        return Ok(());
+    }
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::EntryCount,
+            Expr::col(users::Column::EntryCount).add(delta),
+        )
+        .filter(users::Column::Id.eq(owner.as_str()))
+        .exec(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
 /// What `owner` holds with `usage`: that and their uploads open at `now`.
@@ -605,6 +654,8 @@ async fn lock_namespace_root<C: ConnectionTrait>(
             users::Column::RootId,
             users::Column::UsedBytes,
             users::Column::QuotaBytes,
+            users::Column::EntryCount,
+            users::Column::HistoryBytes,
         ])
         .from(users::Entity)
         .and_where(users::Column::Id.eq(owner.as_str()))
@@ -663,7 +714,9 @@ async fn lock_and_find<C: ConnectionTrait>(
         }
     };
     let mut sql = String::from(
-        "SELECT u.root_id AS root_id, u.used_bytes AS used_bytes, u.quota_bytes AS quota_bytes",
+        "SELECT u.root_id AS root_id, u.used_bytes AS used_bytes, \
+         u.quota_bytes AS quota_bytes, u.entry_count AS entry_count, \
+         u.history_bytes AS history_bytes",
     );
     for level in 1..levels {
         sql += &format!(", f{level}.id AS id{level}, f{level}.is_folder AS folder{level}");
@@ -743,6 +796,8 @@ impl MetadataStore for SqlMetadataStore {
             quota_bytes: Set(to_i64(user.quota_bytes)),
             used_bytes: Set(0),
             created_at: Set(new.now),
+            entry_count: Set(0),
+            history_bytes: Set(0),
         })
         .exec_without_returning(&txn)
         .await
@@ -916,8 +971,11 @@ impl MetadataStore for SqlMetadataStore {
         now: i64,
     ) -> Result<FileEntry, StoreError> {
         let txn = self.db.begin().await.map_err(backend)?;
-        lock_namespace(&txn, owner).await?;
-        let folder = Self::mkdirs(&txn, owner, path, now).await?;
+        let (_, usage) = lock_namespace_root(&txn, owner).await?;
+        let mut made = 0;
+        let folder = Self::mkdirs(&txn, owner, path, now, &mut made).await?;
+        usage.admit_entries(made, self.limits.entry_cap)?;
+        add_entries(&txn, owner, to_i64(made)).await?;
         txn.commit().await.map_err(backend)?;
         Ok(entry_from(folder))
     }
@@ -1177,6 +1235,7 @@ impl MetadataStore for SqlMetadataStore {
             return Err(StoreError::AlreadyExists("/ (the root folder)".into()));
         };
         let txn = self.db.begin().await.map_err(backend)?;
+        let mut folders_made = 0;
         let (parent_id, existing, usage) = match lock_and_find(&txn, owner, &path).await? {
             Some(Found {
                 parent: Some(parent),
@@ -1190,8 +1249,15 @@ impl MetadataStore for SqlMetadataStore {
                     Some(found) => (found.root, found.usage),
                     None => lock_namespace_root(&txn, owner).await?,
                 };
-                let parent_id =
-                    Self::mkdirs_under(&txn, owner, root, &parent_path, commit.now).await?;
+                let parent_id = Self::mkdirs_under(
+                    &txn,
+                    owner,
+                    root,
+                    &parent_path,
+                    commit.now,
+                    &mut folders_made,
+                )
+                .await?;
                 let existing = Self::live_child(&txn, owner, &parent_id, name).await?;
                 (parent_id, existing, usage)
             }
@@ -1275,10 +1341,13 @@ impl MetadataStore for SqlMetadataStore {
         let usage = if commit.session_stored {
             usage
         } else {
+            let (entries, history) = (usage.entries, usage.history);
             let held = open_uploads(&txn, owner, usage, commit.now).await?;
             Usage {
                 used: to_i64(held.used.saturating_add(held.open_bytes)),
                 quota: to_i64(held.quota),
+                entries,
+                history,
             }
         };
         let is_new = target.current_rev == 0;
@@ -1288,6 +1357,8 @@ impl MetadataStore for SqlMetadataStore {
         // Checked with the owner's row locked, so uploads committing side by side
         // cannot pass the quota together.
         usage.admit(size, old_size)?;
+        let entries_made = folders_made + u64::from(is_new);
+        usage.admit_entries(entries_made, self.limits.entry_cap)?;
 
         let updated = files::Model {
             size,
@@ -1356,6 +1427,15 @@ impl MetadataStore for SqlMetadataStore {
                     users::Column::UsedBytes,
                     Expr::col(users::Column::UsedBytes).add(size - old_size),
                 )
+                .col_expr(
+                    users::Column::EntryCount,
+                    Expr::col(users::Column::EntryCount).add(to_i64(entries_made)),
+                )
+                // The version replaced is history now.
+                .col_expr(
+                    users::Column::HistoryBytes,
+                    Expr::col(users::Column::HistoryBytes).add(old_size),
+                )
                 .filter(users::Column::Id.eq(owner.as_str()))
                 .into_query(),
         );
@@ -1382,6 +1462,18 @@ impl MetadataStore for SqlMetadataStore {
             }
         }
         writes.run(&txn).await?;
+        if !is_new {
+            gc::prune_history(
+                &txn,
+                owner,
+                &updated.id,
+                usage.history + old_size,
+                usage.quota,
+                &self.limits,
+                commit.now,
+            )
+            .await?;
+        }
         txn.commit().await.map_err(backend)?;
 
         let entry = entry_from(updated);
@@ -1446,7 +1538,7 @@ impl MetadataStore for SqlMetadataStore {
         to: &RelPath,
         now: i64,
     ) -> Result<FileEntry, StoreError> {
-        tree::move_entry(&self.db, owner, id, to, now).await
+        tree::move_entry(&self.db, owner, id, to, now, self.limits.entry_cap).await
     }
 
     async fn copy_entry(
@@ -1456,7 +1548,7 @@ impl MetadataStore for SqlMetadataStore {
         to: &RelPath,
         now: i64,
     ) -> Result<FileEntry, StoreError> {
-        tree::copy_entry(&self.db, owner, id, to, now).await
+        tree::copy_entry(&self.db, owner, id, to, now, self.limits.entry_cap).await
     }
 
     async fn list_versions(
@@ -1474,7 +1566,7 @@ impl MetadataStore for SqlMetadataStore {
         rev: u64,
         now: i64,
     ) -> Result<FileEntry, StoreError> {
-        tree::restore_version(&self.db, owner, id, rev, now).await
+        tree::restore_version(&self.db, owner, id, rev, now, &self.limits).await
     }
 
     async fn search(
@@ -1509,7 +1601,7 @@ impl MetadataStore for SqlMetadataStore {
     }
 
     async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError> {
-        gc::purge_entry(&self.db, owner, id, now, self.chunk_grace_ms).await
+        gc::purge_entry(&self.db, owner, id, now, self.limits.chunk_grace_ms).await
     }
 
     async fn expire_uploads(&self, now: i64) -> Result<u64, StoreError> {

@@ -4,8 +4,8 @@
 
 use super::entities::{chunks, file_versions, files, journal, users, version_chunks};
 use super::{
-    backend, entry_from, lock_namespace, lock_namespace_root, to_i64, to_u64, SqlMetadataStore,
-    BATCH_ROWS,
+    add_entries, backend, entry_from, lock_namespace, lock_namespace_root, to_i64, to_u64,
+    SqlMetadataStore, StoreLimits, BATCH_ROWS,
 };
 use crate::domain::{
     name_key, suffixed_name, Change, ChangeAction, FileEntry, FileId, RelPath, TrashedEntry,
@@ -200,12 +200,15 @@ pub async fn restore_entry(
     Ok((entry_from(restored), path))
 }
 
+/// Moves (or renames) an entry to `to`, creating the folders it needs there within
+/// the owner's `entry_cap`.
 pub async fn move_entry(
     db: &DatabaseConnection,
     owner: &UserId,
     id: &FileId,
     to: &RelPath,
     now: i64,
+    entry_cap: u64,
 ) -> Result<FileEntry, StoreError> {
     let (Some(to_parent), Some(to_name)) = (to.parent(), to.name()) else {
         return Err(StoreError::Invalid(
@@ -213,7 +216,7 @@ pub async fn move_entry(
         ));
     };
     let txn = db.begin().await.map_err(backend)?;
-    lock_namespace(&txn, owner).await?;
+    let (_, usage) = lock_namespace_root(&txn, owner).await?;
     let entry = live_entry(&txn, owner, id).await?;
     if entry.parent_id.is_none() {
         return Err(StoreError::Invalid(
@@ -230,12 +233,15 @@ pub async fn move_entry(
             "cannot move folder {old_path} into itself ({to})"
         )));
     }
-    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now).await?;
+    let mut made = 0;
+    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now, &mut made).await?;
     if let Some(existing) = Store::live_child(&txn, owner, &parent_id, to_name).await? {
         if existing.id != entry.id {
             return Err(StoreError::AlreadyExists(to.to_string()));
         }
     }
+    usage.admit_entries(made, entry_cap)?;
+    add_entries(&txn, owner, to_i64(made)).await?;
     files::Entity::update(files::ActiveModel {
         id: Set(entry.id.clone()),
         parent_id: Set(Some(parent_id.to_string())),
@@ -348,12 +354,15 @@ async fn add_usage<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Copies an entry (a folder with everything in it) to `to`; the copies count
+/// against the owner's quota and `entry_cap` like any others.
 pub async fn copy_entry(
     db: &DatabaseConnection,
     owner: &UserId,
     id: &FileId,
     to: &RelPath,
     now: i64,
+    entry_cap: u64,
 ) -> Result<FileEntry, StoreError> {
     let (Some(to_parent), Some(to_name)) = (to.parent(), to.name()) else {
         return Err(StoreError::Invalid(
@@ -369,7 +378,8 @@ pub async fn copy_entry(
             "cannot copy folder {source_path} into itself ({to})"
         )));
     }
-    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now).await?;
+    let mut made = 0;
+    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now, &mut made).await?;
     if Store::live_child(&txn, owner, &parent_id, to_name)
         .await?
         .is_some()
@@ -398,6 +408,7 @@ pub async fn copy_entry(
             .exec_without_returning(&txn)
             .await
             .map_err(backend)?;
+        made += 1;
         if original.is_folder {
             let children = files::Entity::find()
                 .filter(files::Column::OwnerId.eq(owner.as_str()))
@@ -441,6 +452,8 @@ pub async fn copy_entry(
         top.get_or_insert(copy);
     }
     usage.admit(copied_bytes, 0)?;
+    usage.admit_entries(made, entry_cap)?;
+    add_entries(&txn, owner, to_i64(made)).await?;
     txn.commit().await.map_err(backend)?;
     top.map(entry_from)
         .ok_or_else(|| StoreError::Backend("copy created nothing".into()))
@@ -475,12 +488,15 @@ pub async fn list_versions(
         .collect())
 }
 
+/// Makes revision `rev` of a file its current version again, as a new version; the
+/// one it replaces becomes history, kept within `limits`.
 pub async fn restore_version(
     db: &DatabaseConnection,
     owner: &UserId,
     id: &FileId,
     rev: u64,
     now: i64,
+    limits: &StoreLimits,
 ) -> Result<FileEntry, StoreError> {
     let txn = db.begin().await.map_err(backend)?;
     let (_, usage) = lock_namespace_root(&txn, owner).await?;
@@ -494,6 +510,7 @@ pub async fn restore_version(
         return Ok(entry_from(entry));
     }
     usage.admit(old.size, entry.size)?;
+    let entry_size = entry.size;
     let new_rev = entry.current_rev + 1;
     file_versions::Entity::insert(file_versions::ActiveModel {
         file_id: Set(entry.id.clone()),
@@ -509,6 +526,15 @@ pub async fn restore_version(
     .map_err(backend)?;
     copy_chunk_list(&txn, owner, &entry.id, old.rev, &entry.id, new_rev).await?;
     add_usage(&txn, owner, old.size - entry.size).await?;
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::HistoryBytes,
+            Expr::col(users::Column::HistoryBytes).add(entry.size),
+        )
+        .filter(users::Column::Id.eq(owner.as_str()))
+        .exec(&txn)
+        .await
+        .map_err(backend)?;
     files::Entity::update(files::ActiveModel {
         id: Set(entry.id.clone()),
         size: Set(old.size),
@@ -527,6 +553,16 @@ pub async fn restore_version(
         modified_at: now,
         ..entry
     };
+    super::gc::prune_history(
+        &txn,
+        owner,
+        &restored.id,
+        usage.history + entry_size,
+        usage.quota,
+        limits,
+        now,
+    )
+    .await?;
     let path = Store::path_of(&txn, owner, &restored.id).await?;
     Store::journal(
         &txn,
