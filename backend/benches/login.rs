@@ -11,9 +11,9 @@
 //!
 //! Baseline, measured in the same run: the same user's log-ins with no flood.
 //! Printed: p50, p99 and max of the valid log-in's latency without and during the
-//! flood (the target is under a second during a flood of 200 wrong log-ins per
-//! second), how the flood was answered (401 checked, 429 throttled, 503 busy), and
-//! the server's resident memory before the flood and its peak (VmHWM).
+//! flood (the target: every valid log-in under a second during a flood of 200 wrong
+//! log-ins per second), how the flood was answered (401 checked, 429 throttled, 503
+//! busy), and the server's resident memory before the flood and its peak (VmHWM).
 //!
 //! `BENCH_LOGIN_RATE` (default 200) sets the wrong log-ins per second,
 //! `BENCH_LOGIN_SECS` (default 10) the flood's length, `BENCH_LOGIN_CLIENTS`
@@ -70,23 +70,25 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-fn summary(label: &str, mut latencies: Vec<Duration>, failures: &[u16]) -> Duration {
+/// Prints the latencies' p50, p99 and max; answers (p99, max).
+fn summary(label: &str, mut latencies: Vec<Duration>, failures: &[u16]) -> (Duration, Duration) {
     latencies.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let p99 = percentile(&latencies, 99.0);
+    let max = latencies.last().copied().unwrap_or_default();
     println!(
         "{label:<34} {:>5} log-ins  p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  refused {}",
         latencies.len(),
         ms(percentile(&latencies, 50.0)),
         ms(p99),
-        ms(latencies.last().copied().unwrap_or_default()),
+        ms(max),
         if failures.is_empty() {
             "none".to_string()
         } else {
             format!("{failures:?}")
         }
     );
-    p99
+    (p99, max)
 }
 
 #[tokio::main]
@@ -196,13 +198,14 @@ async fn main() {
     flood.await.unwrap();
 
     println!();
-    let baseline_p99 = summary("valid log-in, no flood", baseline, &baseline_failures);
-    let during_p99 = summary("valid log-in, during the flood", during, &during_failures);
+    let (baseline_p99, _) = summary("valid log-in, no flood", baseline, &baseline_failures);
+    let (during_p99, during_max) =
+        summary("valid log-in, during the flood", during, &during_failures);
     println!(
-        "{:<34} {:.1}x the baseline's p99; target under 1000 ms: {}",
+        "{:<34} {:.1}x the baseline's p99; target, every valid log-in under 1000 ms: {}",
         "p99 during / p99 without",
         during_p99.as_secs_f64() / baseline_p99.as_secs_f64().max(1e-9),
-        if during_p99 < Duration::from_secs(1) {
+        if during_max < Duration::from_secs(1) && during_failures.is_empty() {
             "met"
         } else {
             "NOT met"

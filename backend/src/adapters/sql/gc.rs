@@ -14,7 +14,7 @@
 use super::entities::{
     chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
 };
-use super::{backend, lock_namespace, to_u64, StoreLimits, BATCH_ROWS};
+use super::{add_to_user, backend, lock_namespace, to_u64, StoreLimits, BATCH_ROWS};
 use crate::domain::{history_to_forget, versions_over_cap, FileId, UserId};
 use crate::ports::StoreError;
 use sea_orm::sea_query::{Expr, Query};
@@ -178,16 +178,8 @@ pub(super) async fn prune_history<C: ConnectionTrait>(
             .await
             .map_err(backend)?;
     }
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::HistoryBytes,
-            Expr::col(users::Column::HistoryBytes).sub(victims.iter().map(|v| v.2).sum::<i64>()),
-        )
-        .filter(users::Column::Id.eq(owner.as_str()))
-        .exec(db)
-        .await
-        .map_err(backend)?;
-    Ok(())
+    let forgotten: i64 = victims.iter().map(|v| v.2).sum();
+    add_to_user(db, owner, users::Column::HistoryBytes, -forgotten).await
 }
 
 /// Rows of old versions [`prune_history`] reads at a time.

@@ -585,20 +585,19 @@ impl Usage {
     }
 }
 
-/// Counts `delta` more (or, negative, fewer) entries kept by `owner`.
-pub(super) async fn add_entries<C: ConnectionTrait>(
+/// Adds `delta` (negative: takes it away) to one of `owner`'s counts: bytes used,
+/// entries kept, bytes of history.
+pub(super) async fn add_to_user<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
+    count: users::Column,
     delta: i64,
 ) -> Result<(), StoreError> {
     if delta == 0 {
         return Ok(());
     }
     users::Entity::update_many()
-        .col_expr(
-            users::Column::EntryCount,
-            Expr::col(users::Column::EntryCount).add(delta),
-        )
+        .col_expr(count, Expr::col(count).add(delta))
         .filter(users::Column::Id.eq(owner.as_str()))
         .exec(db)
         .await
@@ -975,7 +974,7 @@ impl MetadataStore for SqlMetadataStore {
         let mut made = 0;
         let folder = Self::mkdirs(&txn, owner, path, now, &mut made).await?;
         usage.admit_entries(made, self.limits.entry_cap)?;
-        add_entries(&txn, owner, to_i64(made)).await?;
+        add_to_user(&txn, owner, users::Column::EntryCount, to_i64(made)).await?;
         txn.commit().await.map_err(backend)?;
         Ok(entry_from(folder))
     }

@@ -4,7 +4,7 @@
 
 use super::entities::{chunks, file_versions, files, journal, users, version_chunks};
 use super::{
-    add_entries, backend, entry_from, lock_namespace, lock_namespace_root, to_i64, to_u64,
+    add_to_user, backend, entry_from, lock_namespace, lock_namespace_root, to_i64, to_u64,
     SqlMetadataStore, StoreLimits, BATCH_ROWS,
 };
 use crate::domain::{
@@ -241,7 +241,7 @@ pub async fn move_entry(
         }
     }
     usage.admit_entries(made, entry_cap)?;
-    add_entries(&txn, owner, to_i64(made)).await?;
+    add_to_user(&txn, owner, users::Column::EntryCount, to_i64(made)).await?;
     files::Entity::update(files::ActiveModel {
         id: Set(entry.id.clone()),
         parent_id: Set(Some(parent_id.to_string())),
@@ -337,23 +337,6 @@ async fn copy_chunk_list<C: ConnectionTrait>(
     reference_chunks(db, references).await
 }
 
-async fn add_usage<C: ConnectionTrait>(
-    db: &C,
-    owner: &UserId,
-    delta: i64,
-) -> Result<(), StoreError> {
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::UsedBytes,
-            Expr::col(users::Column::UsedBytes).add(delta),
-        )
-        .filter(users::Column::Id.eq(owner.as_str()))
-        .exec(db)
-        .await
-        .map_err(backend)?;
-    Ok(())
-}
-
 /// Copies an entry (a folder with everything in it) to `to`; the copies count
 /// against the owner's quota and `entry_cap` like any others.
 pub async fn copy_entry(
@@ -435,7 +418,7 @@ pub async fn copy_entry(
             .await
             .map_err(backend)?;
             copy_chunk_list(&txn, owner, &original.id, original.current_rev, &copy.id, 1).await?;
-            add_usage(&txn, owner, copy.size).await?;
+            add_to_user(&txn, owner, users::Column::UsedBytes, copy.size).await?;
             copied_bytes += copy.size;
         }
         Store::journal(
@@ -453,7 +436,7 @@ pub async fn copy_entry(
     }
     usage.admit(copied_bytes, 0)?;
     usage.admit_entries(made, entry_cap)?;
-    add_entries(&txn, owner, to_i64(made)).await?;
+    add_to_user(&txn, owner, users::Column::EntryCount, to_i64(made)).await?;
     txn.commit().await.map_err(backend)?;
     top.map(entry_from)
         .ok_or_else(|| StoreError::Backend("copy created nothing".into()))
@@ -525,16 +508,8 @@ pub async fn restore_version(
     .await
     .map_err(backend)?;
     copy_chunk_list(&txn, owner, &entry.id, old.rev, &entry.id, new_rev).await?;
-    add_usage(&txn, owner, old.size - entry.size).await?;
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::HistoryBytes,
-            Expr::col(users::Column::HistoryBytes).add(entry.size),
-        )
-        .filter(users::Column::Id.eq(owner.as_str()))
-        .exec(&txn)
-        .await
-        .map_err(backend)?;
+    add_to_user(&txn, owner, users::Column::UsedBytes, old.size - entry.size).await?;
+    add_to_user(&txn, owner, users::Column::HistoryBytes, entry.size).await?;
     files::Entity::update(files::ActiveModel {
         id: Set(entry.id.clone()),
         size: Set(old.size),
