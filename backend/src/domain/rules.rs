@@ -5,17 +5,24 @@ use super::Error;
 use std::collections::HashSet;
 use wasm_chunker::ChunkId;
 
-/// Usernames: 1 to 64 of ASCII letters, digits, `.`, `_`, `-`.
+/// Longest username, in characters (ASCII, so also in bytes).
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// Shortest password a new account may have, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest API token label, in characters once trimmed.
+pub const MAX_TOKEN_LABEL_CHARS: usize = 100;
+
+/// Usernames: 1 to [`MAX_USERNAME_CHARS`] of ASCII letters, digits, `.`, `_`, `-`.
 pub fn valid_username(name: &str) -> bool {
-    (1..=64).contains(&name.len())
+    (1..=MAX_USERNAME_CHARS).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Passwords: at least 8 characters.
+/// Passwords: at least [`MIN_PASSWORD_CHARS`] characters.
 pub fn valid_password(password: &str) -> bool {
-    password.chars().count() >= 8
+    password.chars().count() >= MIN_PASSWORD_CHARS
 }
 
 /// Which announced chunks the client must send: those not in `known`, the chunks
@@ -139,6 +146,21 @@ pub fn search_query(query: &str) -> Result<&str, Error> {
         ));
     }
     Ok(query)
+}
+
+/// An API token's label as sent: trimmed; refused when empty, longer than
+/// [`MAX_TOKEN_LABEL_CHARS`] or holding a control character.
+pub fn token_label(label: &str) -> Result<&str, Error> {
+    let label = label.trim();
+    if label.is_empty()
+        || label.chars().count() > MAX_TOKEN_LABEL_CHARS
+        || label.chars().any(char::is_control)
+    {
+        return Err(Error::BadRequest(format!(
+            "a token label must be 1 to {MAX_TOKEN_LABEL_CHARS} characters without control characters"
+        )));
+    }
+    Ok(label)
 }
 
 /// Unix milliseconds → `YYYY-MM-DD` (UTC).

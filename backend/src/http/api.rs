@@ -422,7 +422,7 @@ pub async fn files_content(
 }
 
 /// The most entries one `GET /zip` names.
-const MAX_ZIP_IDS: usize = 1000;
+pub const MAX_ZIP_IDS: usize = 1000;
 
 #[derive(Deserialize)]
 pub struct ZipQuery {

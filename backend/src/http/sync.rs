@@ -23,7 +23,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// A long-poll's wait when the client names none, in seconds.
 const POLL_DEFAULT_SECS: u64 = 30;
 /// The longest wait a long-poll accepts, in seconds.
-const POLL_MAX_SECS: u64 = 120;
+pub const POLL_MAX_SECS: u64 = 120;
 
 #[derive(Deserialize)]
 pub struct StreamQuery {
