@@ -680,7 +680,7 @@ pub async fn upload_init(
                 path: RelPath::parse(&request.path)?,
                 size: request.size,
                 parent_rev: request.parent_rev,
-                base_file: request.file_id.map(FileId::from_string),
+                base_file: request.file_id.as_deref().map(FileId::parse).transpose()?,
                 device: request.device,
                 chunks,
             },

@@ -196,6 +196,10 @@ pub async fn shares_update(
     ApiPath(share_id): ApiPath<String>,
     ApiJson(request): ApiJson<ShareUpdate>,
 ) -> ApiResult<Json<ShareInfo>> {
+    // A password sent along with `remove_password` is not set, but it is checked.
+    if let Some(password) = request.password.as_deref().filter(|p| !p.is_empty()) {
+        crate::domain::check_share_password(password)?;
+    }
     let change = ShareChange {
         permission: request.permission.map(permission_from_wire),
         password: if request.remove_password {
@@ -620,8 +624,12 @@ pub async fn link_content_path(
         (status = 200, description = "Chunking parameters and request limits.", body = ServerConfig),
     ),
 )]
-pub async fn link_config(State(state): State<AppState>) -> Json<ServerConfig> {
-    super::api::get_config(State(state)).await
+pub async fn link_config(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> ApiResult<Json<ServerConfig>> {
+    crate::domain::check_id("link", &token)?;
+    Ok(super::api::get_config(State(state)).await)
 }
 
 /// `POST /s/{token}/files/upload/init`.
@@ -652,6 +660,10 @@ pub async fn link_upload_init(
 ) -> ApiResult<Json<UploadInitResponse>> {
     let access = open_link(&state, &headers, &token).await?;
     let chunks = init_chunks(&request)?;
+    // A file request names no device and replaces no file, but a body that would be
+    // refused elsewhere is refused here too.
+    crate::domain::device_name(request.device.clone())?;
+    request.file_id.as_deref().map(FileId::parse).transpose()?;
     let (session, chunks_needed) = state
         .core
         .link_upload_init(
