@@ -455,7 +455,7 @@ pub(super) struct NoDetail {}
 #[allow(dead_code)]
 pub(super) enum SharedData {
     /// A change inside a share, with its paths under `/Shared with me`.
-    Change(DeltaEntry),
+    Change(Box<DeltaEntry>),
     /// A share was made or removed: list the shared folders again.
     Share(NoDetail),
 }
@@ -479,11 +479,11 @@ pub(super) struct SharedEvent {
 #[allow(dead_code)]
 pub(super) enum NotificationEvent {
     /// A change of the user's own tree.
-    Change(ChangeEvent),
+    Change(Box<ChangeEvent>),
     /// Start again from a listing.
-    Resync(ResyncEvent),
+    Resync(Box<ResyncEvent>),
     /// A change in what others share with this user.
-    Shared(SharedEvent),
+    Shared(Box<SharedEvent>),
 }
 
 /// `GET /openapi.json`: this document.

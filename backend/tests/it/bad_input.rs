@@ -576,14 +576,12 @@ fn build_request(
 
 /// The document's name for the route an endpoint's address is built from.
 fn documented_route(path: &str) -> String {
-    let path = path
-        .replace("{file}", "{file_id}")
+    path.replace("{file}", "{file_id}")
         .replace("{upload}", "{upload_id}")
         .replace("{share}", "{share_id}")
         .replace("/tokens/{n}", "/tokens/{token_id}")
         .replace("/versions/{n}", "/versions/{rev}")
-        .replace("/chunks/{n}", "/chunks/{index}");
-    path
+        .replace("/chunks/{n}", "/chunks/{index}")
 }
 
 fn seed() -> u64 {

@@ -161,7 +161,7 @@ fn keep_described_rules(
     op: &Operation,
     min_chunk: u64,
     body: &mut Value,
-    query: &mut Vec<(String, Value)>,
+    query: &mut [(String, Value)],
 ) {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -220,6 +220,9 @@ fn keep_described_rules(
         body["expires_at"] = json!(now_ms + 86_400_000);
     }
 }
+
+/// A change to a request that breaks one constraint.
+type Breaker = Box<dyn FnOnce(&mut Parts)>;
 
 /// One request, as parts the generator fills and a breaker may change.
 struct Parts {
@@ -371,7 +374,7 @@ async fn requests_the_document_allows_are_taken_and_others_refused() {
                 let mut what = "allowed".to_string();
                 if breaking {
                     // Every way to break one constraint of one place, then one of them.
-                    let mut ways: Vec<(String, Box<dyn FnOnce(&mut Parts)>)> = Vec::new();
+                    let mut ways: Vec<(String, Breaker)> = Vec::new();
                     for (index, param) in op.parameters("path").iter().enumerate() {
                         let valid = parts.path[index].1.clone();
                         for (why, value) in gen.breakers(&param["schema"], &valid) {

@@ -289,7 +289,7 @@ pub fn described_exception(schema: &Value, text: &str) -> bool {
 
 impl<'a> Generator<'a> {
     /// A string that matches `re`'s syntax tree.
-    fn from_hir(&mut self, hir: &Hir, out: &mut String) {
+    fn push_from_hir(&mut self, hir: &Hir, out: &mut String) {
         match hir.kind() {
             HirKind::Empty | HirKind::Look(_) => {}
             HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
@@ -328,18 +328,18 @@ impl<'a> Generator<'a> {
                     self.rng.gen_range(min..=cap)
                 };
                 for _ in 0..count {
-                    self.from_hir(&repetition.sub, out);
+                    self.push_from_hir(&repetition.sub, out);
                 }
             }
-            HirKind::Capture(capture) => self.from_hir(&capture.sub, out),
+            HirKind::Capture(capture) => self.push_from_hir(&capture.sub, out),
             HirKind::Concat(parts) => {
                 for part in parts {
-                    self.from_hir(part, out);
+                    self.push_from_hir(part, out);
                 }
             }
             HirKind::Alternation(choices) => {
                 let choice = &choices[self.rng.gen_range(0..choices.len())];
-                self.from_hir(choice, out);
+                self.push_from_hir(choice, out);
             }
         }
     }
@@ -355,7 +355,7 @@ impl<'a> Generator<'a> {
             let text = match &hir {
                 Some(hir) => {
                     let mut out = String::new();
-                    self.from_hir(hir, &mut out);
+                    self.push_from_hir(hir, &mut out);
                     out
                 }
                 None => {
@@ -609,8 +609,12 @@ pub fn encode(text: &str, slashes: bool) -> String {
 /// Observed answers, by operation, for checking against the document at the end.
 #[derive(Default)]
 pub struct Observed {
-    pub answers: BTreeMap<(String, String), BTreeMap<(u16, Option<String>), String>>,
+    /// By (method, path): each (status, code) seen, with a request that got it.
+    pub answers: BTreeMap<(String, String), Answers>,
 }
+
+/// The answers one operation gave: each (status, error code) with a request that got it.
+pub type Answers = BTreeMap<(u16, Option<String>), String>;
 
 impl Observed {
     /// Records that `method path` (a documented route) answered `status` with `code`;
