@@ -3,8 +3,8 @@
 use super::password_work::Lane;
 use super::{now_ms, Core};
 use crate::domain::{
-    password_within_limit, valid_password, valid_username, Error, FileId, User, UserId,
-    MAX_PASSWORD_BYTES,
+    password_within_limit, token_label, valid_password, valid_username, Error, FileId, User,
+    UserId, MAX_PASSWORD_BYTES,
 };
 use crate::ports::{NewToken, NewUser, StoreError, TokenKind};
 use argon2::password_hash::{
@@ -373,12 +373,7 @@ impl Core {
         user: &User,
         label: &str,
     ) -> Result<(ApiToken, String), Error> {
-        let label = label.trim();
-        if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
-            return Err(Error::BadRequest(
-                "a token label must be 1 to 100 characters without control characters".into(),
-            ));
-        }
+        let label = token_label(label)?;
         let secret = new_secret();
         let now = now_ms();
         let hash = token_hash(&secret);

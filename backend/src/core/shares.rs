@@ -12,9 +12,9 @@ use super::uploads::DedupScope;
 use super::{now_ms, Core, Download, InitRequest, UploadState};
 use crate::domain::{
     check_expiry, check_new_share, check_share_password, password_within_limit, relative_to,
-    secrets_equal, share_grant, within_root, CommitOutcome, ConflictPolicy, Error, FileEntry,
-    FileId, RelPath, Share, ShareKind, SharePermission, ShareRecord, ShareToken, UploadId,
-    UploadSession, User, LINK_DEVICE, MAX_PASSWORD_BYTES,
+    secrets_equal, share_grant, valid_username, within_root, CommitOutcome, ConflictPolicy, Error,
+    FileEntry, FileId, RelPath, Share, ShareKind, SharePermission, ShareRecord, ShareToken,
+    UploadId, UploadSession, User, LINK_DEVICE, MAX_PASSWORD_BYTES,
 };
 use crate::ports::StoreError;
 use bytes::Bytes;
@@ -104,6 +104,13 @@ pub enum LinkView {
 impl Core {
     /// Makes a share of one of `user`'s entries.
     pub async fn create_share(&self, user: &User, request: ShareRequest) -> Result<Share, Error> {
+        if request
+            .username
+            .as_deref()
+            .is_some_and(|name| !valid_username(name))
+        {
+            return Err(Error::InvalidUsername);
+        }
         let now = now_ms();
         let entry = self
             .meta
@@ -370,6 +377,11 @@ impl Core {
         password: &str,
         client: &str,
     ) -> Result<(LinkAccess, String), Error> {
+        if !password_within_limit(password) {
+            return Err(Error::PasswordTooLong {
+                limit: MAX_PASSWORD_BYTES,
+            });
+        }
         let access = self.find_link(token).await?;
         let Some(hash) = access.share.password_hash.clone() else {
             // Nothing to unlock; a grant is not needed.
@@ -385,11 +397,6 @@ impl Core {
                 self.limits.share_password_failures_per_client,
             ),
         ];
-        if !password_within_limit(password) {
-            return Err(Error::PasswordTooLong {
-                limit: MAX_PASSWORD_BYTES,
-            });
-        }
         // Reserved before the check, so parallel guesses get no more checks than
         // sequential ones.
         let attempt = self

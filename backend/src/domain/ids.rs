@@ -2,7 +2,7 @@
 //!
 //! Ids from requests are opaque: one that names nothing is simply not found. Only
 //! text that no store could hold (control characters, such as NUL, which
-//! PostgreSQL refuses in text) or absurd lengths are refused, with a 400.
+//! PostgreSQL refuses in text), empty text or absurd lengths are refused, with a 400.
 
 use std::fmt;
 
@@ -11,10 +11,10 @@ pub const MAX_ID_CHARS: usize = 128;
 
 /// Why `id` cannot be an id of kind `kind`, if it cannot.
 pub fn check_id(kind: &str, id: &str) -> Result<(), super::Error> {
-    if id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+    if id.is_empty() || id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
         let shown: String = id.chars().take(40).collect();
         return Err(super::Error::BadRequest(format!(
-            "{kind} {shown:?} is not an id: ids have at most {MAX_ID_CHARS} characters and no control characters; use an id the API gave you"
+            "{kind} {shown:?} is not an id: ids have at most {MAX_ID_CHARS} characters, at least one, and no control characters; use an id the API gave you"
         )));
     }
     Ok(())
@@ -88,7 +88,12 @@ mod tests {
         assert_eq!(FileId::parse(fresh.as_str()).ok(), Some(fresh));
         // Opaque: text that names nothing is still an id, simply not found later.
         assert!(FileId::parse("no-such-id").is_ok());
-        for bad in ["a\u{0}b".to_string(), "\n".to_string(), "x".repeat(129)] {
+        for bad in [
+            "a\u{0}b".to_string(),
+            "\n".to_string(),
+            "x".repeat(129),
+            String::new(),
+        ] {
             let message = FileId::parse(&bad).map_err(|e| e.to_string());
             assert!(
                 message

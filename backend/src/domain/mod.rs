@@ -18,7 +18,9 @@ pub use access::{below, locate, mount, recipient_path, Grant, Located, Mount, SH
 pub use error::Error;
 pub use ids::{check_id, FileId, UploadId, UserId, MAX_ID_CHARS};
 pub use model::*;
-pub use path::{check_new_name, name_key, name_safe, PathError, RelPath, MAX_NAME_BYTES};
+pub use path::{
+    check_new_name, name_key, name_safe, PathError, RelPath, MAX_NAME_BYTES, MAX_PATH_BYTES,
+};
 pub use quota::{
     admit_entries, admit_upload, history_to_forget, max_chunks, versions_over_cap, Holdings,
     OpenUploadLimits, Starter, LINK_DEVICE,

@@ -5,17 +5,24 @@ use super::Error;
 use std::collections::HashSet;
 use wasm_chunker::ChunkId;
 
-/// Usernames: 1 to 64 of ASCII letters, digits, `.`, `_`, `-`.
+/// Longest username, in characters (ASCII, so also in bytes).
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// Shortest password a new account may have, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest API token label, in characters.
+pub const MAX_TOKEN_LABEL_CHARS: usize = 100;
+
+/// Usernames: 1 to [`MAX_USERNAME_CHARS`] of ASCII letters, digits, `.`, `_`, `-`.
 pub fn valid_username(name: &str) -> bool {
-    (1..=64).contains(&name.len())
+    (1..=MAX_USERNAME_CHARS).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Passwords: at least 8 characters.
+/// Passwords: at least [`MIN_PASSWORD_CHARS`] characters.
 pub fn valid_password(password: &str) -> bool {
-    password.chars().count() >= 8
+    password.chars().count() >= MIN_PASSWORD_CHARS
 }
 
 /// Which announced chunks the client must send: those not in `known`, the chunks
@@ -90,15 +97,17 @@ pub fn suffixed_name(name: &str, suffix: &str) -> String {
 pub const MAX_DEVICE_CHARS: usize = 64;
 
 /// A device's name as a client sends it (for conflicted copies and the journal):
-/// trimmed, `None` when empty; refused when longer than [`MAX_DEVICE_CHARS`] or
-/// holding a control or invisible formatting character.
+/// refused when it holds a control or invisible formatting character or is longer
+/// than [`MAX_DEVICE_CHARS`] as sent; trimmed, `None` when blank.
 pub fn device_name(device: Option<String>) -> Result<Option<String>, Error> {
     let Some(device) = device else {
         return Ok(None);
     };
-    let device = device.trim();
-    if device.is_empty() {
-        return Ok(None);
+    if let Some(c) = device.chars().find(|&c| c.is_control() || is_invisible(c)) {
+        return Err(Error::BadRequest(format!(
+            "the device name holds the control or invisible character U+{:04X}; send one without it",
+            u32::from(c)
+        )));
     }
     let chars = device.chars().count();
     if chars > MAX_DEVICE_CHARS {
@@ -106,25 +115,19 @@ pub fn device_name(device: Option<String>) -> Result<Option<String>, Error> {
             "the device name is {chars} characters long, more than the limit of {MAX_DEVICE_CHARS}; send a shorter one"
         )));
     }
-    if let Some(c) = device.chars().find(|&c| c.is_control() || is_invisible(c)) {
-        return Err(Error::BadRequest(format!(
-            "the device name holds the control or invisible character U+{:04X}; send one without it",
-            u32::from(c)
-        )));
-    }
-    Ok(Some(device.to_string()))
+    let device = device.trim();
+    Ok((!device.is_empty()).then(|| device.to_string()))
 }
 
 /// Longest search query, in characters: no name is longer.
 pub const MAX_SEARCH_CHARS: usize = MAX_NAME_BYTES;
 
-/// A name search as typed: trimmed; refused when empty, longer than
-/// [`MAX_SEARCH_CHARS`], or holding a control character (no name holds one).
+/// A name search as typed: refused when it holds a control character (no name holds
+/// one) or is longer than [`MAX_SEARCH_CHARS`] as sent; trimmed; refused when blank.
 pub fn search_query(query: &str) -> Result<&str, Error> {
-    let query = query.trim();
-    if query.is_empty() {
+    if query.chars().any(char::is_control) {
         return Err(Error::BadRequest(
-            "the search is empty; type part of a name".into(),
+            "the search holds a control character, which no name holds; type part of a name".into(),
         ));
     }
     let chars = query.chars().count();
@@ -133,12 +136,27 @@ pub fn search_query(query: &str) -> Result<&str, Error> {
             "the search is {chars} characters long, more than the limit of {MAX_SEARCH_CHARS}; type part of a name"
         )));
     }
-    if query.chars().any(char::is_control) {
+    let query = query.trim();
+    if query.is_empty() {
         return Err(Error::BadRequest(
-            "the search holds a control character, which no name holds; type part of a name".into(),
+            "the search is empty; type part of a name".into(),
         ));
     }
     Ok(query)
+}
+
+/// An API token's label as sent: refused when it holds a control character, is
+/// longer than [`MAX_TOKEN_LABEL_CHARS`] as sent, or is blank; trimmed.
+pub fn token_label(label: &str) -> Result<&str, Error> {
+    let too_long = label.chars().count() > MAX_TOKEN_LABEL_CHARS;
+    let has_control = label.chars().any(char::is_control);
+    let label = label.trim();
+    if has_control || too_long || label.is_empty() {
+        return Err(Error::BadRequest(format!(
+            "a token label must be 1 to {MAX_TOKEN_LABEL_CHARS} characters without control characters"
+        )));
+    }
+    Ok(label)
 }
 
 /// Unix milliseconds → `YYYY-MM-DD` (UTC).

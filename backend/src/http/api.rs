@@ -259,7 +259,7 @@ pub struct ListQuery {
     tag = "files",
     summary = "List a folder",
     params(
-        ("path" = Option<String>, Query, description = "The folder, e.g. `/Documents`; `/` when absent."),
+        ("path" = Option<String>, Query, nullable = false, max_length = 4096, pattern = r#"^/(?:(?:\.{0,2}[^/.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\u0000-\u001F\u007F-\u009F]*(?:/(?:\.{0,2}[^/.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\u0000-\u001F\u007F-\u009F]*)*)?$"#, description = "The folder, e.g. `/Documents`; `/` when absent. Names without control characters, not `.` or `..`, at most 255 bytes of UTF-8 each once in NFC; the path at most 4096 bytes."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -303,7 +303,7 @@ pub async fn folder_listing(
     tag = "files",
     summary = "A file or folder by id",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -357,7 +357,7 @@ pub(super) fn attachment(name: &str) -> String {
     summary = "Download a file, or a folder as ZIP",
     description = "Streams the current version chunk by chunk. Files honour one `Range` and `If-None-Match` against the content hash.",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range: `bytes=A-B`, `bytes=A-` or `bytes=-N`. A header naming several ranges, or one this server does not understand, gets the whole content."),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),
     ),
@@ -422,7 +422,7 @@ pub async fn files_content(
 }
 
 /// The most entries one `GET /zip` names.
-const MAX_ZIP_IDS: usize = 1000;
+pub const MAX_ZIP_IDS: usize = 1000;
 
 #[derive(Deserialize)]
 pub struct ZipQuery {
@@ -436,7 +436,7 @@ pub struct ZipQuery {
     tag = "files",
     summary = "Download several files and folders as one ZIP",
     params(
-        ("ids" = String, Query, description = "Ids (`FileMeta.id`) of the files and folders, separated by commas; each goes at the top level of the archive, a folder with everything in it."),
+        ("ids" = String, Query, pattern = r#"^[^,\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{1,128}(?:,[^,\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{1,128})*$"#, description = "1 to 1000 ids (`FileMeta.id`) of the files and folders, separated by commas; each goes at the top level of the archive, a folder with everything in it."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -635,6 +635,8 @@ pub fn serve_content(
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 409, description = "`already-exists`: a file or folder is at that path (or it is `/`); `not-a-folder`: a parent on the path is a file.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
+        (status = 507, description = "`too-many-entries`: the user has as many files and folders as an account may hold.", body = ErrorBody),
     ),
 )]
 pub async fn folders_create(
@@ -661,9 +663,10 @@ pub async fn folders_create(
         (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the path is `/`, a chunk hash is not 64 hex digits, a chunk is empty or larger than the maximum chunk size, the chunks add up to more than `size` or are more than a file of `size` bytes can have (`ceil(size / min_size) + 1`), or the body is not the JSON this endpoint takes.", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 409, description = "`already-exists`: a folder is at the path.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota, counting the bytes announced by their open uploads.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota, counting the bytes announced by their open uploads. `too-many-entries`: the user has as many files and folders as an account may hold.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
         (status = 429, description = "`too-many-uploads`: the account has as many unfinished uploads open as it may (`CAIRN_MAX_OPEN_UPLOADS`, or `CAIRN_MAX_OPEN_LINK_UPLOADS` through file-request links); finish or cancel some.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
     ),
 )]
 pub async fn upload_init(
@@ -680,7 +683,7 @@ pub async fn upload_init(
                 path: RelPath::parse(&request.path)?,
                 size: request.size,
                 parent_rev: request.parent_rev,
-                base_file: request.file_id.map(FileId::from_string),
+                base_file: request.file_id.as_deref().map(FileId::parse).transpose()?,
                 device: request.device,
                 chunks,
             },
@@ -700,7 +703,7 @@ pub async fn upload_init(
     tag = "uploads",
     summary = "Announce further chunks",
     params(
-        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
     ),
     request_body = AnnounceChunks,
     security(("bearer" = []), ("session_cookie" = [])),
@@ -734,7 +737,7 @@ pub async fn upload_announce(
     tag = "uploads",
     summary = "Send one chunk's bytes",
     params(
-        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
         ("index" = u64, Path, description = "The chunk's position in the file, from 0."),
     ),
     request_body(content = Binary, content_type = "application/octet-stream", description = "Exactly the announced chunk's bytes."),
@@ -817,8 +820,8 @@ impl PackedQuery {
     summary = "Send several chunks in one body",
     description = "Each chunk is verified and stored on its own: when one fails its check, the others are still stored and the answer is that chunk's error.",
     params(
-        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
-        ("indexes" = String, Query, description = "Comma-separated chunk indexes, e.g. `3,4,7`, in the order their bytes follow each other in the body.", example = "3,4,7"),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("indexes" = String, Query, pattern = r#"^[0-9]{1,19}(?:,[0-9]{1,19})*$"#, description = "Comma-separated chunk indexes, each named once, e.g. `3,4,7`, in the order their bytes follow each other in the body.", example = "3,4,7"),
     ),
     request_body(content = Binary, content_type = "application/octet-stream", description = "The chunks' bytes concatenated in the order of `indexes`; aim for `pack_target_bytes` of `GET /api/v1/config`."),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -864,7 +867,7 @@ pub async fn upload_put_packed(
     summary = "Cancel an upload",
     description = "Drops the session; chunks that only it held are collected after the grace period. Resuming it afterwards answers 404: start a new upload.",
     params(
-        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -893,7 +896,7 @@ pub async fn upload_cancel(
     tag = "uploads",
     summary = "Where an upload stands",
     params(
-        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -935,7 +938,7 @@ pub async fn upload_status(
     tag = "uploads",
     summary = "Commit an upload",
     params(
-        ("upload_id" = String, Path, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque upload id from `POST /api/v1/files/upload/init`."),
     ),
     request_body = UploadComplete,
     security(("bearer" = []), ("session_cookie" = [])),
@@ -948,6 +951,8 @@ pub async fn upload_status(
         (status = 410, description = "`upload-expired`: the upload session expired; start a new one.", body = ErrorBody),
         (status = 422, description = "`content-hash-mismatch`: the chunks do not hash to `content_hash`.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the file no longer fits in what is left of the user's quota. `too-many-entries`: the user has as many files and folders as an account may hold.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection; send it again (or retry) after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn upload_complete(
@@ -1084,7 +1089,7 @@ pub async fn tokens_list(
     tag = "tokens",
     summary = "Revoke an API token",
     params(
-        ("token_id" = String, Path, description = "The token's id (`TokenInfo.id`)."),
+        ("token_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The token's id (`TokenInfo.id`)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -1118,8 +1123,10 @@ pub async fn tokens_delete(
         (status = 400, description = "`bad-request`: the form is unreadable or too large, has no `file` field, or neither a `path` nor a file name; `invalid-path`: the path is malformed.", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 409, description = "`already-exists`: a folder is at the path; `not-a-folder`: a parent on the path is a file.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota.", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the file does not fit in what is left of the user's quota. `too-many-entries`: the user has as many files and folders as an account may hold.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it was stored; send the request again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn files_upload_small(

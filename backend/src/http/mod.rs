@@ -15,6 +15,9 @@ mod slow_clients;
 mod sync;
 mod tree;
 
+pub use api::MAX_ZIP_IDS;
+pub use sync::POLL_MAX_SECS;
+
 use crate::core::Core;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{header, HeaderValue};

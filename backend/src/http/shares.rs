@@ -106,11 +106,12 @@ pub fn share_info(view: &ShareView) -> ShareInfo {
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 201, description = "The share; for a link, its address `/s/{token}`.", body = ShareCreated),
-        (status = 400, description = "`bad-request`: a link with permission `editor`, `upload_only` on a file, a user share without `username` or with `upload_only` or a password, sharing with oneself or the whole tree, an expiry in the past, or a body that is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 400, description = "`bad-request`: a link with permission `editor`, `upload_only` on a file, a user share without `username` or with `upload_only` or a password, sharing with oneself or the whole tree, an expiry in the past, or a body that is not the JSON this endpoint takes. `invalid-username`: `username` is given but is not 1 to 64 ASCII letters, digits, `.`, `_` or `-`.", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 404, description = "`not-found`: no live file or folder with that id among this user's files, or no user with that name.", body = ErrorBody),
         (status = 409, description = "`already-exists`: this entry is already shared with that user; change that share instead.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 503, description = "`server-busy`: a link password is being set and every password check is taken; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn shares_create(
@@ -148,7 +149,7 @@ pub async fn shares_create(
     tag = "shares",
     summary = "The shares you made and received",
     params(
-        ("file_id" = Option<String>, Query, nullable = false, description = "Only the shares made of this file or folder (then `received` is empty)."),
+        ("file_id" = Option<String>, Query, nullable = false, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Only the shares made of this file or folder (then `received` is empty)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -178,7 +179,7 @@ pub async fn shares_list(
     tag = "shares",
     summary = "Change a share's permission, password or expiry",
     params(
-        ("share_id" = String, Path, description = "The share's id (`ShareInfo.id`)."),
+        ("share_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The share's id (`ShareInfo.id`)."),
     ),
     request_body = ShareUpdate,
     security(("bearer" = []), ("session_cookie" = [])),
@@ -188,6 +189,7 @@ pub async fn shares_list(
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 404, description = "`not-found`: no share with that id made by this user.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 503, description = "`server-busy`: a link password is being set and every password check is taken; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn shares_update(
@@ -196,6 +198,10 @@ pub async fn shares_update(
     ApiPath(share_id): ApiPath<String>,
     ApiJson(request): ApiJson<ShareUpdate>,
 ) -> ApiResult<Json<ShareInfo>> {
+    // A password sent along with `remove_password` is not set, but it is checked.
+    if let Some(password) = request.password.as_deref().filter(|p| !p.is_empty()) {
+        crate::domain::check_share_password(password)?;
+    }
     let change = ShareChange {
         permission: request.permission.map(permission_from_wire),
         password: if request.remove_password {
@@ -221,7 +227,7 @@ pub async fn shares_update(
     summary = "Revoke a share",
     description = "The owner revokes any of their shares (a link stops working at once); the recipient of a user share removes it from their side.",
     params(
-        ("share_id" = String, Path, description = "The share's id (`ShareInfo.id`)."),
+        ("share_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The share's id (`ShareInfo.id`)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -374,8 +380,8 @@ pub struct LinkPageQuery {
     summary = "What a link shows",
     description = "Public: the token is the credential; a password-protected link also needs the `cairn_link` cookie from `POST /api/v1/s/{token}/unlock`, and without it answers only `needs_password: true`. A file request never lists what its folder holds.",
     params(
-        ("token" = String, Path, description = "The link's token, as in `/s/{token}`."),
-        ("path" = Option<String>, Query, nullable = false, description = "A path inside the shared folder, such as `/photos`; `/` (the default) is the shared entry."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token, as in `/s/{token}`."),
+        ("path" = Option<String>, Query, nullable = false, max_length = 4095, pattern = r#"^/?(?:(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*(?:/(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*)*)?/?$"#, description = "A path inside the shared folder, such as `/photos`; `/` (the default) is the shared entry. Names without control characters or backslashes, not `.` or `..`, at most 255 bytes of UTF-8 each."),
     ),
     responses(
         (status = 200, description = "The shared file, or the folder's entries at `path`.", body = SharePage),
@@ -411,16 +417,17 @@ fn client_of(request: &Request, state: &AppState) -> String {
     summary = "Enter a link's password",
     description = "Public. On success sets the `cairn_link` cookie (HttpOnly, SameSite=Lax, scoped to this link's pages and API paths), which later requests of this link must carry. Wrong passwords are limited per link and per client: after 5 wrong ones for a link (20 for a client over all links) within a minute, the answer is 429 until the window has passed.",
     params(
-        ("token" = String, Path, description = "The link's token."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
     ),
     request_body = LinkPassword,
     responses(
         (status = 204, description = "Unlocked.", headers(("Set-Cookie" = String, description = "The `cairn_link` grant, for `/s/{token}` and `/api/v1/s/{token}`."))),
-        (status = 400, description = "`bad-request`: the body is not the JSON this endpoint takes.", body = ErrorBody),
+        (status = 400, description = "`bad-request`: the body is not the JSON this endpoint takes. `password-too-long`: more than 1024 bytes.", body = ErrorBody),
         (status = 401, description = "`wrong-link-password`: the password is wrong.", body = ErrorBody),
         (status = 404, description = "`link-not-found`: no such link (never made, or revoked).", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
         (status = 429, description = "`too-many-attempts`: too many wrong passwords lately; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "`server-busy`: every password check is taken; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_unlock(
@@ -543,9 +550,10 @@ async fn link_content(
     summary = "Download what a link shares",
     description = "Public (with the `cairn_link` cookie for a password-protected link). A file honours one `Range`; a folder streams as a ZIP archive. Each whole download adds one to the link's download count.",
     params(
-        ("token" = String, Path, description = "The link's token."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
         ("inline" = Option<String>, Query, nullable = false, description = "Any value: show an image in the browser (`Content-Disposition: inline`) instead of downloading it; previews are not counted."),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range, as for `GET /api/v1/files/{file_id}/content`."),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),
     ),
     responses(
         (status = 200, description = "The file's bytes, or the folder as a ZIP archive.", content(
@@ -553,6 +561,9 @@ async fn link_content(
             (Binary = "application/zip"),
         )),
         (status = 206, description = "The requested range of the file.", body = Binary, content_type = "application/octet-stream"),
+        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
+            ("ETag" = String, description = "The content hash, quoted."),
+        )),
         (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
         (status = 403, description = "`forbidden`: a file request offers nothing to download.", body = ErrorBody),
         (status = 404, description = "`link-not-found`: no such link (never made, or revoked), or the shared entry is gone.", body = ErrorBody),
@@ -579,10 +590,11 @@ pub async fn link_content_root(
     summary = "Download a file or folder inside a shared folder",
     description = "Public (with the `cairn_link` cookie for a password-protected link). The path is relative to the shared folder, each name percent-encoded; `..`, backslashes and encoded `/` are refused. A file honours one `Range`; a folder streams as a ZIP archive.",
     params(
-        ("token" = String, Path, description = "The link's token."),
-        ("path" = String, Path, description = "The path inside the shared folder, such as `photos/a.jpg`."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        ("path" = String, Path, max_length = 4095, pattern = r#"^(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*(?:/(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*)*/?$"#, description = "The path inside the shared folder, such as `photos/a.jpg`: each name percent-encoded, with a plain `/` (never `%2F`) between them; no control characters, backslashes, `.` or `..`."),
         ("inline" = Option<String>, Query, nullable = false, description = "Any value: show an image in the browser instead of downloading it; previews are not counted."),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range."),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),
     ),
     responses(
         (status = 200, description = "The file's bytes, or the folder as a ZIP archive.", content(
@@ -590,6 +602,9 @@ pub async fn link_content_root(
             (Binary = "application/zip"),
         )),
         (status = 206, description = "The requested range of the file.", body = Binary, content_type = "application/octet-stream"),
+        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
+            ("ETag" = String, description = "The content hash, quoted."),
+        )),
         (status = 400, description = "`invalid-path` or `bad-request`: the path is malformed or tries to leave the shared folder.", body = ErrorBody),
         (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
         (status = 403, description = "`forbidden`: a file request offers nothing to download.", body = ErrorBody),
@@ -615,13 +630,17 @@ pub async fn link_content_path(
     tag = "links",
     summary = "Upload parameters for a file request",
     description = "Public: the same as `GET /api/v1/config`, under the link's path so that uploaders can be pointed at one base address.",
-    params(("token" = String, Path, description = "The link's token.")),
+    params(("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token.")),
     responses(
         (status = 200, description = "Chunking parameters and request limits.", body = ServerConfig),
     ),
 )]
-pub async fn link_config(State(state): State<AppState>) -> Json<ServerConfig> {
-    super::api::get_config(State(state)).await
+pub async fn link_config(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> ApiResult<Json<ServerConfig>> {
+    crate::domain::check_id("link", &token)?;
+    Ok(super::api::get_config(State(state)).await)
 }
 
 /// `POST /s/{token}/files/upload/init`.
@@ -631,7 +650,7 @@ pub async fn link_config(State(state): State<AppState>) -> Json<ServerConfig> {
     tag = "links",
     summary = "Start an upload into a file request",
     description = "As `POST /api/v1/files/upload/init`, with `path` relative to the shared folder. Every chunk must be sent (nothing the owner stores is skipped), and a name already taken gets a conflicted-copy name when the upload commits: nothing is ever replaced.",
-    params(("token" = String, Path, description = "The link's token.")),
+    params(("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token.")),
     request_body = UploadInit,
     responses(
         (status = 200, description = "The upload session and the chunks to send (all of them).", body = UploadInitResponse),
@@ -640,7 +659,7 @@ pub async fn link_config(State(state): State<AppState>) -> Json<ServerConfig> {
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found`: no such link (never made, or revoked), or the folder is gone.", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold).", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold). `too-many-entries`: the owner's account holds as many files and folders as it may.", body = ErrorBody),
         (status = 429, description = "`too-many-uploads`: the account has as many unfinished uploads open as it may (`CAIRN_MAX_OPEN_UPLOADS`, or `CAIRN_MAX_OPEN_LINK_UPLOADS` through file-request links); finish or cancel some. `too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
@@ -652,6 +671,10 @@ pub async fn link_upload_init(
 ) -> ApiResult<Json<UploadInitResponse>> {
     let access = open_link(&state, &headers, &token).await?;
     let chunks = init_chunks(&request)?;
+    // A file request names no device and replaces no file, but a body that would be
+    // refused elsewhere is refused here too.
+    crate::domain::device_name(request.device.clone())?;
+    request.file_id.as_deref().map(FileId::parse).transpose()?;
     let (session, chunks_needed) = state
         .core
         .link_upload_init(
@@ -680,8 +703,8 @@ pub async fn link_upload_init(
     tag = "links",
     summary = "Announce further chunks of a file-request upload",
     params(
-        ("token" = String, Path, description = "The link's token."),
-        ("upload_id" = String, Path, description = "The upload's id."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The upload's id."),
     ),
     request_body = AnnounceChunks,
     responses(
@@ -690,6 +713,7 @@ pub async fn link_upload_init(
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found` or `upload-not-found`.", body = ErrorBody),
         (status = 410, description = "`link-expired` or `upload-expired`.", body = ErrorBody),
+        (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_announce(
@@ -714,9 +738,9 @@ pub async fn link_upload_announce(
     tag = "links",
     summary = "Send several chunks of a file-request upload in one body",
     params(
-        ("token" = String, Path, description = "The link's token."),
-        ("upload_id" = String, Path, description = "The upload's id."),
-        ("indexes" = String, Query, description = "Comma-separated chunk indexes, in body order."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The upload's id."),
+        ("indexes" = String, Query, pattern = r#"^[0-9]{1,19}(?:,[0-9]{1,19})*$"#, description = "Comma-separated chunk indexes, each named once, in body order."),
     ),
     request_body(content = Binary, content_type = "application/octet-stream", description = "The chunks' bytes concatenated in the order of `indexes`."),
     responses(
@@ -729,6 +753,7 @@ pub async fn link_upload_announce(
         (status = 422, description = "`chunk-hash-mismatch` or `chunk-size-mismatch`.", body = ErrorBody),
         (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it arrived; send it again after `Retry-After` seconds (the others were stored).", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
         (status = 429, description = "`too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_put_packed(
@@ -760,8 +785,8 @@ pub async fn link_upload_put_packed(
     tag = "links",
     summary = "Send one chunk of a file-request upload",
     params(
-        ("token" = String, Path, description = "The link's token."),
-        ("upload_id" = String, Path, description = "The upload's id."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The upload's id."),
         ("index" = u64, Path, description = "The chunk's position in the file, from 0."),
     ),
     request_body(content = Binary, content_type = "application/octet-stream", description = "Exactly the announced chunk's bytes."),
@@ -774,6 +799,7 @@ pub async fn link_upload_put_packed(
         (status = 422, description = "`chunk-hash-mismatch` or `chunk-size-mismatch`.", body = ErrorBody),
         (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it arrived; send it again after `Retry-After` seconds (the others were stored).", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
         (status = 429, description = "`too-many-requests`: this client address sent more requests to link endpoints this minute than allowed; wait `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_put_chunk(
@@ -804,14 +830,15 @@ pub async fn link_upload_put_chunk(
     tag = "links",
     summary = "Cancel a file-request upload",
     params(
-        ("token" = String, Path, description = "The link's token."),
-        ("upload_id" = String, Path, description = "The upload's id."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The upload's id."),
     ),
     responses(
         (status = 204, description = "The upload is gone."),
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found` or `upload-not-found`.", body = ErrorBody),
         (status = 410, description = "`link-expired`.", body = ErrorBody),
+        (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_cancel(
@@ -834,14 +861,15 @@ pub async fn link_upload_cancel(
     tag = "links",
     summary = "Where a file-request upload stands",
     params(
-        ("token" = String, Path, description = "The link's token."),
-        ("upload_id" = String, Path, description = "The upload's id."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The upload's id."),
     ),
     responses(
         (status = 200, description = "Chunks received and missing; the path is relative to the shared folder.", body = UploadStatus),
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found` or `upload-not-found`.", body = ErrorBody),
         (status = 410, description = "`link-expired` or `upload-expired`.", body = ErrorBody),
+        (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
     ),
 )]
 pub async fn link_upload_status(
@@ -900,8 +928,8 @@ fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
     summary = "Commit a file-request upload",
     description = "The file lands in the shared folder; when its name is taken (by a file of any content or a folder) it is saved beside it under a conflicted-copy name, which only the folder's owner sees. The answer is the same whatever the folder holds: the name and path sent (relative to the shared folder), the size, `conflict: false`, and no id.",
     params(
-        ("token" = String, Path, description = "The link's token."),
-        ("upload_id" = String, Path, description = "The upload's id."),
+        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        ("upload_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The upload's id."),
     ),
     request_body = UploadComplete,
     responses(
@@ -912,7 +940,9 @@ fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
         (status = 409, description = "`chunks-missing`: some chunks were never sent.", body = ErrorBody),
         (status = 410, description = "`link-expired` or `upload-expired`.", body = ErrorBody),
         (status = 422, description = "`content-hash-mismatch`.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold).", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold). `too-many-entries`: the owner's account holds as many files and folders as it may.", body = ErrorBody),
+        (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection; send it again (or retry) after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_upload_complete(
@@ -973,7 +1003,7 @@ async fn read_file_field(
     tag = "links",
     summary = "Send a small file to a file request in one request",
     description = "A `file` field with the bytes, named by its file name; the whole request must fit in `max_request_bytes` of `GET /api/v1/config`. A taken name gets a conflicted-copy name that only the owner sees; the answer is the same whatever the folder holds.",
-    params(("token" = String, Path, description = "The link's token.")),
+    params(("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token.")),
     request_body(content = Binary, content_type = "multipart/form-data", description = "A `file` field."),
     responses(
         (status = 201, description = "Saved.", body = UploadCommitted),
@@ -981,7 +1011,9 @@ async fn read_file_field(
         (status = 403, description = "`forbidden`: the link is not a file request.", body = ErrorBody),
         (status = 404, description = "`link-not-found`: no such link, or the folder is gone.", body = ErrorBody),
         (status = 410, description = "`link-expired`: the link expired.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold).", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the owner has no room for the file (how much room there is stays untold). `too-many-entries`: the owner's account holds as many files and folders as it may.", body = ErrorBody),
+        (status = 401, description = "`link-password-required`: the link has a password; enter it first.", body = ErrorBody),
+        (status = 503, description = "`chunk-busy`: a chunk was being removed by garbage collection as it was stored; send the request again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
 )]
 pub async fn link_upload_small(

@@ -4,6 +4,7 @@
 use super::convert::{decode_cursor, delta_entry, encode_cursor};
 use super::error::ApiError;
 use super::extract::{presented_secret, ApiQuery, AuthUser};
+use super::openapi::NotificationEvent;
 use super::AppState;
 use crate::core::StreamItem;
 use crate::domain::Error;
@@ -23,7 +24,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// A long-poll's wait when the client names none, in seconds.
 const POLL_DEFAULT_SECS: u64 = 30;
 /// The longest wait a long-poll accepts, in seconds.
-const POLL_MAX_SECS: u64 = 120;
+pub const POLL_MAX_SECS: u64 = 120;
 
 #[derive(Deserialize)]
 pub struct StreamQuery {
@@ -86,12 +87,12 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
         stream sends a comment line every 15 s. Browsers' `EventSource` resumes by itself \
         with `Last-Event-ID`.",
     params(
-        ("cursor" = Option<String>, Query, description = "Start after this cursor (from `/sync/delta` or an earlier event's id)."),
+        ("cursor" = Option<String>, Query, nullable = false, description = "Start after this cursor (from `/sync/delta` or an earlier event's id)."),
         ("Last-Event-ID" = Option<String>, Header, nullable = false, description = "Start after this event id; wins over `cursor`."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The event stream; it ends when the server stops, at once when its session is logged out or its token revoked on this server, and within 20 seconds when that happens on another replica or the credential expires.", body = String, content_type = "text/event-stream"),
+        (status = 200, description = "The event stream; it ends when the server stops, at once when its session is logged out or its token revoked on this server, and within 20 seconds when that happens on another replica or the credential expires.", body = NotificationEvent, content_type = "text/event-stream"),
         (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
@@ -167,7 +168,7 @@ pub struct LongPollQuery {
         is committed or the timeout passes.",
     params(
         ("cursor" = String, Query, description = "The cursor of the last `/sync/delta` page (or of a long-poll)."),
-        ("timeout" = Option<u64>, Query, description = "The longest wait, in seconds: 0 to 120, default 30."),
+        ("timeout" = Option<u64>, Query, nullable = false, minimum = 0, maximum = 120, description = "The longest wait, in seconds: 0 to 120, default 30."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(

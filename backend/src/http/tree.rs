@@ -31,7 +31,7 @@ fn parse_rev(rev: &str) -> Result<u64, Error> {
     tag = "files",
     summary = "Move a file or folder to the trash",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -40,6 +40,7 @@ fn parse_rev(rev: &str) -> Result<u64, Error> {
         (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
         (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
     ),
 )]
 pub async fn files_delete(
@@ -93,7 +94,7 @@ pub async fn trash_list(
     tag = "trash",
     summary = "Restore a trashed entry",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -122,7 +123,7 @@ pub async fn trash_restore(
     tag = "files",
     summary = "Rename or move a file or folder",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
     ),
     request_body = PathRequest,
     security(("bearer" = []), ("session_cookie" = [])),
@@ -133,6 +134,8 @@ pub async fn trash_restore(
         (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
         (status = 409, description = "`already-exists`: something else is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
+        (status = 507, description = "`too-many-entries`: the user has as many files and folders as an account may hold. (missing folders on the way are made)", body = ErrorBody),
     ),
 )]
 pub async fn files_move(
@@ -156,7 +159,7 @@ pub async fn files_move(
     tag = "files",
     summary = "Copy a file or folder",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
     ),
     request_body = PathRequest,
     security(("bearer" = []), ("session_cookie" = [])),
@@ -167,7 +170,8 @@ pub async fn files_move(
         (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
         (status = 409, description = "`already-exists`: something is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
-        (status = 507, description = "`quota-exceeded`: the copy does not fit in what is left of the user's quota (copies count like any file).", body = ErrorBody),
+        (status = 507, description = "`quota-exceeded`: the copy does not fit in what is left of the user's quota (copies count like any file). `too-many-entries`: the user has as many files and folders as an account may hold.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
     ),
 )]
 pub async fn files_copy(
@@ -191,7 +195,7 @@ pub async fn files_copy(
     tag = "versions",
     summary = "A file's versions",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -225,8 +229,8 @@ pub async fn versions_list(
     summary = "Download one version",
     description = "Honours one `Range`, and `If-None-Match` against the version's content hash.",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
-        ("rev" = u64, Path, description = "Revision number, from 1."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("rev" = u64, Path, minimum = 1, description = "Revision number, from 1."),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range: `bytes=A-B`, `bytes=A-` or `bytes=-N`. A header naming several ranges, or one this server does not understand, gets the whole content."),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),
     ),
@@ -285,8 +289,8 @@ pub async fn versions_content(
     tag = "versions",
     summary = "Make an old version current again",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
-        ("rev" = u64, Path, description = "Revision number, from 1."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("rev" = u64, Path, minimum = 1, description = "Revision number, from 1."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -296,6 +300,7 @@ pub async fn versions_content(
         (status = 404, description = "`not-found`: no live file with that id, or it has no such revision.", body = ErrorBody),
         (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
         (status = 507, description = "`quota-exceeded`: the version is larger than the current one by more than is left of the user's quota.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
     ),
 )]
 pub async fn versions_restore(
@@ -323,7 +328,7 @@ pub struct SearchQuery {
     tag = "search",
     summary = "Find files and folders by name",
     params(
-        ("q" = String, Query, description = "Part of a name, matched ignoring case."),
+        ("q" = String, Query, max_length = 255, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$"#, description = "Part of a name, matched ignoring case: at most 255 characters, not blank, no control characters; trimmed."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -355,7 +360,7 @@ pub struct DeltaQuery {
     tag = "sync",
     summary = "Changes since a cursor",
     params(
-        ("cursor" = Option<String>, Query, description = "The `cursor` of the previous page; from the beginning when absent."),
+        ("cursor" = Option<String>, Query, nullable = false, description = "The `cursor` of the previous page; from the beginning when absent."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -391,7 +396,7 @@ pub async fn sync_delta(
     tag = "trash",
     summary = "Delete a trashed entry for good",
     params(
-        ("file_id" = String, Path, description = "Opaque file or folder id (`FileMeta.id`)."),
+        ("file_id" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "Opaque file or folder id (`FileMeta.id`)."),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(

@@ -1,7 +1,9 @@
 //! Hostile input: every bad request gets a 4xx in the API's error shape, never a
-//! 5xx. Fixed cases for what once failed, then a seeded sweep of generated input
-//! over every endpoint (`CAIRN_TEST_SEED=n` replays one seed; a failure names it).
+//! 5xx, and one the OpenAPI document lists for its operation, code and all. Fixed
+//! cases for what once failed, then a seeded sweep of generated input over every
+//! endpoint (`CAIRN_TEST_SEED=n` replays one seed; a failure names it).
 
+use crate::schema::{self, Observed};
 use crate::support::{chunk, Client, TestServer};
 use frontend::api::types::{
     ErrorBody, FileMeta, FolderListing, ShareCreated, UploadCommitted, UploadInit,
@@ -572,6 +574,16 @@ fn build_request(
     }
 }
 
+/// The document's name for the route an endpoint's address is built from.
+fn documented_route(path: &str) -> String {
+    path.replace("{file}", "{file_id}")
+        .replace("{upload}", "{upload_id}")
+        .replace("{share}", "{share_id}")
+        .replace("/tokens/{n}", "/tokens/{token_id}")
+        .replace("/versions/{n}", "/versions/{rev}")
+        .replace("/chunks/{n}", "/chunks/{index}")
+}
+
 fn seed() -> u64 {
     std::env::var("CAIRN_TEST_SEED")
         .ok()
@@ -628,6 +640,8 @@ async fn no_generated_input_makes_a_server_fault() {
         drop_token: token_of(&drop_link),
         share: link.id,
     };
+    let doc = schema::fetch(&server.base).await;
+    let mut observed = Observed::default();
     let endpoints = endpoints();
     let seed = seed();
     let mut rng = StdRng::seed_from_u64(seed);
@@ -642,6 +656,10 @@ async fn no_generated_input_makes_a_server_fault() {
         };
         let shown = format!("{} {}", request.method(), request.url());
         let shown: String = shown.chars().take(300).collect();
+        // The route the request is for, unless the client resolved it into another
+        // (a `..` segment) or it is none.
+        let route = documented_route(endpoint.path);
+        let route = schema::route_of(&[route.as_str()], request.url().path()).map(str::to_string);
         let response = alice.http.execute(request).await.unwrap();
         let status = response.status();
         let content_type = response
@@ -663,11 +681,34 @@ async fn no_generated_input_makes_a_server_fault() {
             );
             let body: Result<ErrorBody, _> = serde_json::from_str(&text);
             assert!(
-                body.is_ok_and(|b| !b.error.code.is_empty() && !b.error.message.is_empty()),
+                body.as_ref()
+                    .is_ok_and(|b| !b.error.code.is_empty() && !b.error.message.is_empty()),
                 "{replay} answered {status} outside the error shape: {text}"
+            );
+            // 405 and 404 for unknown paths belong to no operation.
+            let code = body.ok().map(|b| b.error.code);
+            let routing = matches!(code.as_deref(), Some("method-not-allowed"))
+                || text.contains("no such API endpoint");
+            if let Some(route) = route.as_deref().filter(|_| !routing) {
+                let method = endpoint.method.as_str();
+                observed.record(method, route, status.as_u16(), code, replay.clone());
+            }
+        } else if let Some(route) = route.as_deref() {
+            observed.record(
+                endpoint.method.as_str(),
+                route,
+                status.as_u16(),
+                None,
+                replay,
             );
         }
     }
+    let undocumented: Vec<String> = observed
+        .undocumented(&doc)
+        .into_iter()
+        .filter(|problem| !problem.contains("/api/v1/nonexistent/"))
+        .collect();
+    assert!(undocumented.is_empty(), "{}", undocumented.join("\n"));
     eprintln!(
         "{cases} generated requests with CAIRN_TEST_SEED={seed} in {:?}",
         started.elapsed()

@@ -5,6 +5,7 @@
 mod authorization;
 mod bad_input;
 mod big_zip;
+mod conformance;
 mod cross_origin;
 mod dedup_scope;
 mod devices;
@@ -21,6 +22,7 @@ mod page_status;
 mod password_guessing;
 mod process;
 mod restart;
+mod schema;
 mod shares;
 mod slow_clients;
 mod stream_revocation;

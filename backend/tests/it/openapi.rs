@@ -2,6 +2,7 @@
 //! serves with its method, gives each operation its answers and errors, and every
 //! schema reference in it resolves.
 
+use crate::schema::{self, Operation};
 use crate::support::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -297,4 +298,301 @@ async fn listed_routes_are_served() {
             "{method} {concrete} is not a route: {body}"
         );
     }
+}
+
+/// The schema of property `name` of component `component`.
+fn property<'a>(doc: &'a Value, component: &str, name: &str) -> &'a Value {
+    let schema = &doc["components"]["schemas"][component]["properties"][name];
+    assert!(
+        schema.is_object(),
+        "{component}.{name} is not in the document"
+    );
+    schema
+}
+
+/// The schema of parameter `name` of `method path`.
+fn parameter<'a>(doc: &'a Value, method: &str, path: &str, name: &str) -> &'a Value {
+    let op = Operation::find(doc, method, path).unwrap_or_else(|| panic!("{method} {path}"));
+    let param = op.spec["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"));
+    &param["schema"]
+}
+
+/// Every number the document states about input is the one the server's validators
+/// use: a changed limit fails here until the document says it too.
+#[tokio::test]
+async fn the_documents_limits_are_the_validators_limits() {
+    use backend::domain::*;
+    let server = TestServer::start().await;
+    let doc = schema::fetch(&server.base).await;
+    let chunking = server.anonymous().config().await.chunking;
+    let mut wrong = Vec::new();
+    fn check_in(wrong: &mut Vec<String>, what: String, got: &Value, want: u64) {
+        if got.as_u64() != Some(want) {
+            wrong.push(format!("{what} is {got}, the server's limit is {want}"));
+        }
+    }
+    let max_length = |schema: &Value| schema["maxLength"].clone();
+    check_in(
+        &mut wrong,
+        "Credentials.username maxLength".into(),
+        &max_length(property(&doc, "Credentials", "username")),
+        MAX_USERNAME_CHARS as u64,
+    );
+    check_in(
+        &mut wrong,
+        "Credentials.password minLength".into(),
+        &property(&doc, "Credentials", "password")["minLength"],
+        MIN_PASSWORD_CHARS as u64,
+    );
+    for (component, name, want) in [
+        ("Credentials", "password", MAX_PASSWORD_BYTES),
+        ("LinkPassword", "password", MAX_PASSWORD_BYTES),
+        ("NewShare", "password", MAX_SHARE_PASSWORD_CHARS),
+        ("ShareUpdate", "password", MAX_SHARE_PASSWORD_CHARS),
+        ("UploadInit", "device", MAX_DEVICE_CHARS),
+        ("UploadInit", "file_id", MAX_ID_CHARS),
+        ("NewShare", "file_id", MAX_ID_CHARS),
+        ("NewToken", "label", MAX_TOKEN_LABEL_CHARS),
+        ("NewFolder", "path", MAX_PATH_BYTES),
+        ("PathRequest", "path", MAX_PATH_BYTES),
+        ("UploadInit", "path", MAX_PATH_BYTES),
+    ] {
+        let schema = property(&doc, component, name);
+        check_in(
+            &mut wrong,
+            format!("{component}.{name} maxLength"),
+            &max_length(schema),
+            want as u64,
+        );
+    }
+    for (component, name) in [
+        ("NewFolder", "path"),
+        ("PathRequest", "path"),
+        ("UploadInit", "path"),
+    ] {
+        let pattern = property(&doc, component, name)["pattern"]
+            .as_str()
+            .unwrap_or_default();
+        let per_name = format!("{{0,{}}}", MAX_NAME_BYTES - 1);
+        if !pattern.contains(&per_name) {
+            wrong.push(format!(
+                "{component}.{name}'s pattern does not bound a name to {MAX_NAME_BYTES} characters ({per_name}): {pattern}"
+            ));
+        }
+    }
+    for component in ["ChunkAnnouncement", "IndexedChunk"] {
+        let size = property(&doc, component, "size");
+        check_in(
+            &mut wrong,
+            format!("{component}.size minimum"),
+            &size["minimum"],
+            1,
+        );
+        check_in(
+            &mut wrong,
+            format!("{component}.size maximum"),
+            &size["maximum"],
+            u64::from(chunking.max_size),
+        );
+    }
+    check_in(
+        &mut wrong,
+        "search q maxLength".into(),
+        &max_length(parameter(&doc, "get", "/api/v1/search", "q")),
+        MAX_SEARCH_CHARS as u64,
+    );
+    check_in(
+        &mut wrong,
+        "long-poll timeout maximum".into(),
+        &parameter(&doc, "get", "/api/v1/notifications/longpoll", "timeout")["maximum"],
+        backend::http::POLL_MAX_SECS,
+    );
+    check_in(
+        &mut wrong,
+        "files path maxLength".into(),
+        &max_length(parameter(&doc, "get", "/api/v1/files", "path")),
+        MAX_PATH_BYTES as u64,
+    );
+    let zip = Operation::find(&doc, "get", "/api/v1/zip").unwrap();
+    let ids = zip.spec["parameters"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    if !ids.contains(&format!("1 to {} ids", backend::http::MAX_ZIP_IDS)) {
+        wrong.push(format!(
+            "zip ids: {ids:?} does not say 1 to {}",
+            backend::http::MAX_ZIP_IDS
+        ));
+    }
+    for op in Operation::all(&doc) {
+        for param in op.parameters("path") {
+            let name = param["name"].as_str().unwrap_or_default();
+            if ["file_id", "upload_id", "token_id", "share_id", "token"].contains(&name) {
+                check_in(
+                    &mut wrong,
+                    format!("{} {} {name} maxLength", op.method, op.path),
+                    &max_length(&param["schema"]),
+                    MAX_ID_CHARS as u64,
+                );
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Names and texts made of characters that matter to one rule or another.
+fn corpus() -> Vec<String> {
+    let alphabet = [
+        "a", "Z", "0", ".", " ", "/", "\\", "<", ">", ":", "\"", "|", "?", "*", ",", "-", "_",
+        "\u{0}", "\n", "\u{1F}", "\u{7F}", "\u{85}", "\u{9F}", "\u{A0}", "\u{200B}", "\u{200E}",
+        "\u{202E}", "\u{2060}", "\u{2066}", "\u{FEFF}", "\u{3000}", "é", "e\u{301}", "😀",
+    ];
+    let mut all: Vec<String> = vec![String::new()];
+    all.extend(alphabet.iter().map(|s| s.to_string()));
+    for a in alphabet {
+        for b in alphabet {
+            all.push(format!("{a}{b}"));
+        }
+    }
+    for a in ["a", ".", " ", "/"] {
+        for b in ["a", ".", " ", "/"] {
+            for c in ["a", ".", " ", "/", "\\"] {
+                all.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    for special in [
+        "...",
+        "....",
+        "CON",
+        "con.txt",
+        "Nul",
+        "COM1",
+        "com0",
+        "LPT9.x",
+        "CONSOLE",
+        "aux ",
+        "report.pdf",
+        ".bashrc",
+        "a b",
+        "a.",
+        "a ",
+        " a",
+        "x.y.z",
+        "alice",
+        "Bob_2",
+        "x.y-z",
+    ] {
+        all.push(special.to_string());
+    }
+    all
+}
+
+/// The document's patterns say what the validators say, character for character:
+/// each sample is matched by a pattern exactly when the server's rule takes it, but
+/// for what the document says in prose (Windows device names).
+#[tokio::test]
+async fn the_documents_patterns_are_the_validators_rules() {
+    use backend::domain::*;
+    let server = TestServer::start().await;
+    let doc = schema::fetch(&server.base).await;
+    let re = |schema: &Value| schema::pattern(schema).expect("a pattern");
+    let new_path = re(property(&doc, "UploadInit", "path"));
+    let lookup = re(parameter(&doc, "get", "/api/v1/files", "path"));
+    let subpath = re(parameter(&doc, "get", "/api/v1/s/{token}", "path"));
+    let device = re(property(&doc, "UploadInit", "device"));
+    let label = re(property(&doc, "NewToken", "label"));
+    let username = re(property(&doc, "Credentials", "username"));
+    let id = re(property(&doc, "NewShare", "file_id"));
+    let query = re(parameter(&doc, "get", "/api/v1/search", "q"));
+    let hash = re(property(&doc, "ChunkAnnouncement", "hash"));
+    for (component, name) in [("NewFolder", "path"), ("PathRequest", "path")] {
+        assert_eq!(
+            property(&doc, component, name)["pattern"],
+            property(&doc, "UploadInit", "path")["pattern"],
+            "{component}.{name}"
+        );
+    }
+    let mut wrong = Vec::new();
+    let mut agree = |what: &str, text: &str, pattern: bool, rule: bool, excused: bool| {
+        if pattern != rule && !excused {
+            wrong.push(format!(
+                "{what} {text:?}: the pattern {} it, the server {} it",
+                if pattern { "takes" } else { "refuses" },
+                if rule { "takes" } else { "refuses" },
+            ));
+        }
+    };
+    for text in corpus() {
+        let reserved =
+            check_new_name(&text).is_err_and(|e| matches!(e, PathError::ReservedName(_)));
+        for path in [
+            format!("/{text}"),
+            format!("/x/{text}"),
+            format!("/{text}/x"),
+        ] {
+            let rule = RelPath::parse_new(&path).is_ok_and(|p| !p.is_root());
+            agree("new path", &path, new_path.is_match(&path), rule, reserved);
+            agree(
+                "path",
+                &path,
+                lookup.is_match(&path),
+                RelPath::parse(&path).is_ok(),
+                false,
+            );
+        }
+        for path in [text.clone(), format!("/{text}/"), format!("a/{text}")] {
+            let rule = share_subpath(&path).is_ok();
+            agree(
+                "path in a share",
+                &path,
+                subpath.is_match(&path),
+                rule,
+                false,
+            );
+        }
+        let rule = device_name(Some(text.clone())).is_ok();
+        agree("device", &text, device.is_match(&text), rule, false);
+        agree(
+            "label",
+            &text,
+            label.is_match(&text),
+            token_label(&text).is_ok(),
+            false,
+        );
+        agree(
+            "search",
+            &text,
+            query.is_match(&text),
+            search_query(&text).is_ok(),
+            false,
+        );
+        agree(
+            "username",
+            &text,
+            username.is_match(&text),
+            valid_username(&text),
+            false,
+        );
+        agree(
+            "id",
+            &text,
+            id.is_match(&text),
+            check_id("id", &text).is_ok(),
+            false,
+        );
+        let digest = format!("{text}{}", "0".repeat(64 - text.chars().count().min(64)));
+        let parsed = wasm_chunker::ChunkId::from_hex(&digest).is_some();
+        agree("hash", &digest, hash.is_match(&digest), parsed, false);
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

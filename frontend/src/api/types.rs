@@ -43,9 +43,14 @@ pub struct ServerConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credentials {
-    /// 1 to 64 characters: letters, digits, `.`, `_` and `-`.
+    /// 1 to 64 characters: ASCII letters, digits, `.`, `_` and `-`.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 64, pattern = r#"^[A-Za-z0-9._-]{1,64}$"#)
+    )]
     pub username: String,
-    /// At least 8 characters.
+    /// At least 8 characters (sign-up) and at most 1024 bytes of UTF-8.
+    #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 1024))]
     pub password: String,
 }
 
@@ -113,7 +118,21 @@ pub struct FolderListing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewFolder {
-    /// Path of the folder to create; missing parents are created too.
+    /// Path of the folder to create, e.g. `/Documents/2026`; missing parents are
+    /// created too.
+    /// Names are held in Unicode NFC (the server normalises them) and must be names
+    /// every common system can hold: none of `\` `<` `>` `:` `"` `|` `?` `*`, no control or invisible
+    /// formatting character (bidirectional overrides, zero-width characters), no trailing
+    /// dot or space, not a Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`,
+    /// `LPT1`-`LPT9`, with any extension), at most 255 bytes of UTF-8 each; the whole
+    /// path at most 4096 bytes. Not `/`.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 4096,
+            pattern = r#"^(?:/[^/\\<>:"|?*\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]{0,254}[^/\\<>:"|?*. \u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF])+$"#
+        )
+    )]
     pub path: String,
 }
 
@@ -121,9 +140,12 @@ pub struct NewFolder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChunkAnnouncement {
-    /// SHA-256 of the chunk's bytes, hex.
+    /// SHA-256 of the chunk's bytes: 64 hex digits (the server writes them in lower
+    /// case, and reads either).
+    #[cfg_attr(feature = "ssr", schema(pattern = r#"^[0-9a-fA-F]{64}$"#))]
     pub hash: String,
-    /// Length in bytes.
+    /// Length in bytes: 1 to `chunking.max_size` of `GET /api/v1/config`.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub size: u64,
 }
 
@@ -140,7 +162,21 @@ impl From<&wasm_chunker::ChunkRef> for ChunkAnnouncement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadInit {
-    /// Where the file goes, e.g. `/Documents/report.pdf`.
+    /// Where the file goes, e.g. `/Documents/report.pdf`. Through a file-request
+    /// link, relative to the shared folder.
+    /// Names are held in Unicode NFC (the server normalises them) and must be names
+    /// every common system can hold: none of `\` `<` `>` `:` `"` `|` `?` `*`, no control or invisible
+    /// formatting character (bidirectional overrides, zero-width characters), no trailing
+    /// dot or space, not a Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`,
+    /// `LPT1`-`LPT9`, with any extension), at most 255 bytes of UTF-8 each; the whole
+    /// path at most 4096 bytes. Not `/`.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 4096,
+            pattern = r#"^(?:/[^/\\<>:"|?*\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]{0,254}[^/\\<>:"|?*. \u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF])+$"#
+        )
+    )]
     pub path: String,
     /// Total size in bytes.
     pub size: u64,
@@ -149,13 +185,29 @@ pub struct UploadInit {
     pub parent_rev: Option<u64>,
     /// The id of the file the client edited, with `parent_rev`: when the path holds
     /// another file by the time the upload completes (the edited one was moved or
-    /// deleted and another took its name), the upload is a conflict too.
+    /// deleted and another took its name), the upload is a conflict too. At most 128
+    /// characters, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#)
+    )]
     pub file_id: Option<String>,
-    /// A name for the uploading device, used in conflicted-copy names.
+    /// A name for the uploading device, used in conflicted-copy names: at most 64
+    /// characters, no control or invisible formatting characters; trimmed, and blank
+    /// is the same as absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 64,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]*$"#
+        )
+    )]
     pub device: Option<String>,
-    /// The file's first chunks, in order; more may be announced later.
+    /// The file's first chunks, in order; more may be announced later. Their sizes add
+    /// up to at most `size`, and there are at most `ceil(size / chunking.min_size) + 1`
+    /// of them.
     #[serde(default)]
     pub chunks: Vec<ChunkAnnouncement>,
 }
@@ -178,9 +230,12 @@ pub struct UploadInitResponse {
 pub struct IndexedChunk {
     /// Position of the chunk in the file.
     pub index: u64,
-    /// SHA-256 of the chunk's bytes, hex.
+    /// SHA-256 of the chunk's bytes: 64 hex digits (the server writes them in lower
+    /// case, and reads either).
+    #[cfg_attr(feature = "ssr", schema(pattern = r#"^[0-9a-fA-F]{64}$"#))]
     pub hash: String,
-    /// Length in bytes.
+    /// Length in bytes: 1 to `chunking.max_size` of `GET /api/v1/config`.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub size: u64,
 }
 
@@ -244,7 +299,8 @@ pub enum OnConflict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadComplete {
-    /// SHA-256 over the concatenated chunk digests, hex.
+    /// SHA-256 over the concatenated chunk digests: 64 hex digits, either case.
+    #[cfg_attr(feature = "ssr", schema(pattern = r#"^[0-9a-fA-F]{64}$"#))]
     pub content_hash: String,
     /// Conflict policy; `copy` when absent.
     #[serde(default)]
@@ -266,6 +322,19 @@ pub struct UploadCommitted {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PathRequest {
     /// The new path, e.g. `/Archive/report.pdf`; missing folders are created.
+    /// Names are held in Unicode NFC (the server normalises them) and must be names
+    /// every common system can hold: none of `\` `<` `>` `:` `"` `|` `?` `*`, no control or invisible
+    /// formatting character (bidirectional overrides, zero-width characters), no trailing
+    /// dot or space, not a Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`,
+    /// `LPT1`-`LPT9`, with any extension), at most 255 bytes of UTF-8 each; the whole
+    /// path at most 4096 bytes. Not `/`.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 4096,
+            pattern = r#"^(?:/[^/\\<>:"|?*\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]{0,254}[^/\\<>:"|?*. \u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF])+$"#
+        )
+    )]
     pub path: String,
 }
 
@@ -383,7 +452,15 @@ pub struct Resync {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewToken {
-    /// A name to recognise the token by, e.g. `backup script`.
+    /// A name to recognise the token by, e.g. `backup script`: at most 100
+    /// characters, not blank, no control characters; trimmed.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 100,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$"#
+        )
+    )]
     pub label: String,
 }
 
@@ -445,19 +522,29 @@ pub enum SharePermission {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewShare {
-    /// The shared file or folder.
+    /// The shared file or folder (not the root folder): at most 128 characters, no
+    /// control characters.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#)
+    )]
     pub file_id: String,
     /// A public link or a share with a user.
     pub kind: ShareKind,
-    /// What the holder may do.
+    /// What the holder may do: a link is `viewer` or (on a folder) `upload_only`; a
+    /// user share is `viewer` or `editor`.
     pub permission: SharePermission,
-    /// For a user share: the recipient's login name.
+    /// For a user share, required: the recipient's login name (not one's own). When
+    /// given (for either kind), a valid username.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(pattern = r#"^[A-Za-z0-9._-]{1,64}$"#))]
     pub username: Option<String>,
-    /// For a link: a password its visitors must enter.
+    /// For a link only: a password its visitors must enter, 1 to 256 characters
+    /// (empty is the same as none).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 256))]
     pub password: Option<String>,
-    /// When the share stops working, Unix milliseconds.
+    /// When the share stops working, Unix milliseconds; in the future.
     #[serde(default)]
     pub expires_at: Option<i64>,
 }
@@ -524,13 +611,14 @@ pub struct ShareUpdate {
     /// A new permission (links: viewer or upload_only; user shares: viewer or editor).
     #[serde(default)]
     pub permission: Option<SharePermission>,
-    /// A new password for a link.
+    /// A new password for a link, 1 to 256 characters (empty removes it).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 256))]
     pub password: Option<String>,
     /// Removes the link's password.
     #[serde(default)]
     pub remove_password: bool,
-    /// A new expiry, Unix milliseconds.
+    /// A new expiry, Unix milliseconds; in the future.
     #[serde(default)]
     pub expires_at: Option<i64>,
     /// Removes the expiry: the share works until it is revoked.
@@ -598,6 +686,7 @@ pub struct SharePage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LinkPassword {
-    /// The link's password.
+    /// The link's password: at most 1024 bytes of UTF-8.
+    #[cfg_attr(feature = "ssr", schema(max_length = 1024))]
     pub password: String,
 }
