@@ -481,10 +481,12 @@ fn percent_decode(text: &str) -> Option<String> {
 fn download_subpath(uri: &axum::http::Uri, token: &str) -> Result<RelPath, Error> {
     let prefix = format!("/api/v1/s/{token}/content");
     let raw = uri.path().strip_prefix(&prefix).unwrap_or("");
-    let lower = raw.to_ascii_lowercase();
-    if lower.contains("%2f") || lower.contains("%5c") {
+    // A '/' between names may come encoded, as clients encode path parameters; the
+    // decoded path's every name is then checked like any other.
+    if raw.to_ascii_lowercase().contains("%5c") {
         return Err(Error::BadRequest(
-            "the path holds an encoded '/' or '\\'; name the file with plain '/' between folders"
+            "the path holds an encoded '\\'; names cannot hold one, and folders are \
+             separated by '/'"
                 .into(),
         ));
     }
@@ -591,7 +593,7 @@ pub async fn link_content_root(
     description = "Public (with the `cairn_link` cookie for a password-protected link). The path is relative to the shared folder, each name percent-encoded; `..`, backslashes and encoded `/` are refused. A file honours one `Range`; a folder streams as a ZIP archive.",
     params(
         ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
-        ("path" = String, Path, max_length = 4095, pattern = r#"^(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*(?:/(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*)*/?$"#, description = "The path inside the shared folder, such as `photos/a.jpg`: each name percent-encoded, with a plain `/` (never `%2F`) between them; no control characters, backslashes, `.` or `..`."),
+        ("path" = String, Path, max_length = 4095, pattern = r#"^(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*(?:/(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*)*/?$"#, description = "The path inside the shared folder, such as `photos/a.jpg`: each name percent-encoded, with `/` (plain or as `%2F`) between them; no control characters, backslashes, `.` or `..`."),
         ("inline" = Option<String>, Query, nullable = false, description = "Any value: show an image in the browser instead of downloading it; previews are not counted."),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range."),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),

@@ -619,13 +619,12 @@ async fn paths_never_leave_the_shared_folder() {
             "page {attempt}: {status}"
         );
     }
-    // What is inside stays reachable.
-    let (status, body) = raw_get(
-        &f.server.base,
-        &format!("/api/v1/s/{token}/content/sub/b.bin"),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    // What is inside stays reachable, with a '/' plain or encoded between names.
+    for path in ["sub/b.bin", "sub%2Fb.bin", "sub%2fb.bin"] {
+        let (status, body) =
+            raw_get(&f.server.base, &format!("/api/v1/s/{token}/content/{path}")).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
     let (status, body) = raw_get(&f.server.base, &format!("/api/v1/s/{token}/content/a.txt")).await;
     assert_eq!(status, 200);
     assert!(body.ends_with("hello from the trip"));
