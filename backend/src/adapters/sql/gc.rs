@@ -92,30 +92,36 @@ async fn release_references<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Old versions kept beyond what they may be, after `file` got a new current
-/// version: the file's oldest past `limits.versions_per_file`, then the owner's
-/// oldest old versions (of any file) while the `history` bytes they hold pass
-/// `quota`. Each is forgotten with its chunk references, in the caller's
+/// Old versions kept beyond what they may be, after `file` (as it now is) got its
+/// new current version: the file's oldest past `limits.versions_per_file`, then
+/// the owner's oldest old versions (of any file) while the `history` bytes they hold
+/// pass `quota`. Each is forgotten with its chunk references, in the caller's
 /// transaction, with the owner's row locked.
 pub(super) async fn prune_history<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
-    file: &str,
+    file: &files::Model,
     history: i64,
     quota: i64,
     limits: &StoreLimits,
     now: i64,
 ) -> Result<(), StoreError> {
-    let revs: Vec<(i64, i64)> = file_versions::Entity::find()
-        .select_only()
-        .column(file_versions::Column::Rev)
-        .column(file_versions::Column::Size)
-        .filter(file_versions::Column::FileId.eq(file))
-        .order_by_asc(file_versions::Column::Rev)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(backend)?;
+    // A file keeps at most its revisions 1 to its current one: one that has had no
+    // more than its cap needs no look at its versions.
+    let revs: Vec<(i64, i64)> = if to_u64(file.current_rev) <= limits.versions_per_file {
+        Vec::new()
+    } else {
+        file_versions::Entity::find()
+            .select_only()
+            .column(file_versions::Column::Rev)
+            .column(file_versions::Column::Size)
+            .filter(file_versions::Column::FileId.eq(file.id.as_str()))
+            .order_by_asc(file_versions::Column::Rev)
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(backend)?
+    };
     let over = usize::try_from(versions_over_cap(
         u64::try_from(revs.len()).unwrap_or(u64::MAX),
         limits.versions_per_file,
@@ -124,7 +130,7 @@ pub(super) async fn prune_history<C: ConnectionTrait>(
     let mut victims: Vec<(String, i64, i64)> = revs
         .iter()
         .take(over)
-        .map(|&(rev, size)| (file.to_string(), rev, size))
+        .map(|&(rev, size)| (file.id.clone(), rev, size))
         .collect();
     let mut left = history - victims.iter().map(|v| v.2).sum::<i64>();
     // The account's oldest old versions, a page at a time, until what is left fits.

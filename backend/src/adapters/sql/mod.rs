@@ -1465,7 +1465,7 @@ impl MetadataStore for SqlMetadataStore {
             gc::prune_history(
                 &txn,
                 owner,
-                &updated.id,
+                &updated,
                 usage.history + old_size,
                 usage.quota,
                 &self.limits,

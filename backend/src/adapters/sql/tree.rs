@@ -531,7 +531,7 @@ pub async fn restore_version(
     super::gc::prune_history(
         &txn,
         owner,
-        &restored.id,
+        &restored,
         usage.history + entry_size,
         usage.quota,
         limits,
