@@ -108,13 +108,27 @@ pub struct NewToken {
     pub expires_at: Option<i64>,
 }
 
-/// Users, files, versions, chunk references and upload sessions.
+/// Users, files, versions, chunk references, upload sessions, the journal and
+/// shares: every role of the metadata store, which one adapter implements.
+pub trait MetadataStore:
+    AccountStore + TreeStore + UploadStore + JournalStore + ShareStore + ChunkCollector
+{
+}
+
+impl<T> MetadataStore for T where
+    T: AccountStore + TreeStore + UploadStore + JournalStore + ShareStore + ChunkCollector
+{
+}
+
+/// Accounts and their credentials.
 #[async_trait]
-pub trait MetadataStore: Send + Sync {
+pub trait AccountStore: Send + Sync {
     /// Creates a user and their root folder.
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError>;
     /// Finds a user by login name.
     async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// A user by id.
+    async fn user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
     /// Stores a credential.
     async fn insert_token(&self, token: NewToken) -> Result<(), StoreError>;
     /// The user a live credential belongs to.
@@ -128,7 +142,11 @@ pub trait MetadataStore: Send + Sync {
     ) -> Result<Vec<(String, String, i64)>, StoreError>;
     /// Revokes one of a user's API tokens; false when it has no such token.
     async fn revoke_api_token(&self, user: &UserId, token_hash: &str) -> Result<bool, StoreError>;
+}
 
+/// Each namespace's tree: entries, folders, versions, the trash, search.
+#[async_trait]
+pub trait TreeStore: Send + Sync {
     /// Resolves a path to a live entry.
     async fn entry_by_path(
         &self,
@@ -143,21 +161,6 @@ pub trait MetadataStore: Send + Sync {
     ) -> Result<Option<FileEntry>, StoreError>;
     /// The path of a live entry.
     async fn entry_path(&self, owner: &UserId, id: &FileId) -> Result<RelPath, StoreError>;
-    /// Whose tree a live entry is in; the one method that looks across namespaces,
-    /// so that a share's recipient can reach an entry of the owner's by id (the core
-    /// then checks a share covers it).
-    async fn entry_owner(&self, id: &FileId) -> Result<Option<UserId>, StoreError>;
-    /// Whose namespace an upload session commits into (see `entry_owner`).
-    async fn upload_owner(&self, id: &UploadId) -> Result<Option<UserId>, StoreError>;
-    /// The live user shares made with `recipient` (not expired at `now`, their
-    /// shared entry not in the trash), oldest first.
-    async fn received_grants(
-        &self,
-        recipient: &UserId,
-        now: i64,
-    ) -> Result<Vec<crate::domain::Grant>, StoreError>;
-    /// The users `owner` shares something with, whom a change of the owner's concerns.
-    async fn share_recipients(&self, owner: &UserId) -> Result<Vec<UserId>, StoreError>;
     /// The live entries of a folder.
     async fn list_children(
         &self,
@@ -171,7 +174,77 @@ pub trait MetadataStore: Send + Sync {
         path: &RelPath,
         now: i64,
     ) -> Result<FileEntry, StoreError>;
+    /// The chunks of a file version, in order.
+    async fn version_chunks(
+        &self,
+        owner: &UserId,
+        file: &FileId,
+        rev: u64,
+    ) -> Result<Vec<VersionChunk>, StoreError>;
+    /// Moves a live entry (and so everything under it) to the trash.
+    async fn trash_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        now: i64,
+    ) -> Result<TrashedEntry, StoreError>;
+    /// The trashed entries, most recently deleted first.
+    async fn list_trash(&self, owner: &UserId) -> Result<Vec<TrashedEntry>, StoreError>;
+    /// Restores a trashed entry to its folder (to the root when that folder is gone),
+    /// under a free name; returns it and its path.
+    async fn restore_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        now: i64,
+    ) -> Result<(FileEntry, RelPath), StoreError>;
+    /// Renames or moves a live entry to `to`, creating missing parent folders.
+    async fn move_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        to: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError>;
+    /// Copies a live entry (a folder with everything in it) to `to`; files share the
+    /// original's chunks.
+    async fn copy_entry(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        to: &RelPath,
+        now: i64,
+    ) -> Result<FileEntry, StoreError>;
+    /// A file's versions, newest first.
+    async fn list_versions(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+    ) -> Result<Vec<VersionInfo>, StoreError>;
+    /// Makes an old version current again, as a new version.
+    async fn restore_version(
+        &self,
+        owner: &UserId,
+        id: &FileId,
+        rev: u64,
+        now: i64,
+    ) -> Result<FileEntry, StoreError>;
+    /// Live entries whose name contains `query`, ignoring case, at most `limit`.
+    async fn search(
+        &self,
+        owner: &UserId,
+        query: &str,
+        limit: u64,
+    ) -> Result<Vec<FileEntry>, StoreError>;
+    /// Deletes a trashed entry and everything under it for good: its versions' chunk
+    /// references are dropped (a chunk left with none becomes collectable after the
+    /// grace period) and its size leaves the user's usage.
+    async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError>;
+}
 
+/// Upload sessions, the chunks they announce and receive, and their commits.
+#[async_trait]
+pub trait UploadStore: Send + Sync {
     /// Stores a new upload session with its announced chunks, if `admission` lets
     /// its owner start it at `now` (checked with the owner's open uploads and usage
     /// in the same transaction).
@@ -235,69 +308,16 @@ pub trait MetadataStore: Send + Sync {
     async fn inline_chunk(&self, id: &ChunkId) -> Result<Option<Bytes>, StoreError>;
     /// Commits a finished upload: the file version, its chunk references, the usage.
     async fn commit_upload(&self, commit: Commit) -> Result<CommitOutcome, StoreError>;
-    /// The chunks of a file version, in order.
-    async fn version_chunks(
-        &self,
-        owner: &UserId,
-        file: &FileId,
-        rev: u64,
-    ) -> Result<Vec<VersionChunk>, StoreError>;
+    /// Deletes `owner`'s upload session `upload`, given up on; whether there was one.
+    /// Chunks only it held become collectable once their grace period has passed.
+    async fn delete_upload(&self, owner: &UserId, upload: &UploadId) -> Result<bool, StoreError>;
+    /// Deletes upload sessions that expired by `now`; returns how many.
+    async fn expire_uploads(&self, now: i64) -> Result<u64, StoreError>;
+}
 
-    /// Moves a live entry (and so everything under it) to the trash.
-    async fn trash_entry(
-        &self,
-        owner: &UserId,
-        id: &FileId,
-        now: i64,
-    ) -> Result<TrashedEntry, StoreError>;
-    /// The trashed entries, most recently deleted first.
-    async fn list_trash(&self, owner: &UserId) -> Result<Vec<TrashedEntry>, StoreError>;
-    /// Restores a trashed entry to its folder (to the root when that folder is gone),
-    /// under a free name; returns it and its path.
-    async fn restore_entry(
-        &self,
-        owner: &UserId,
-        id: &FileId,
-        now: i64,
-    ) -> Result<(FileEntry, RelPath), StoreError>;
-    /// Renames or moves a live entry to `to`, creating missing parent folders.
-    async fn move_entry(
-        &self,
-        owner: &UserId,
-        id: &FileId,
-        to: &RelPath,
-        now: i64,
-    ) -> Result<FileEntry, StoreError>;
-    /// Copies a live entry (a folder with everything in it) to `to`; files share the
-    /// original's chunks.
-    async fn copy_entry(
-        &self,
-        owner: &UserId,
-        id: &FileId,
-        to: &RelPath,
-        now: i64,
-    ) -> Result<FileEntry, StoreError>;
-    /// A file's versions, newest first.
-    async fn list_versions(
-        &self,
-        owner: &UserId,
-        id: &FileId,
-    ) -> Result<Vec<VersionInfo>, StoreError>;
-    /// Makes an old version current again, as a new version.
-    async fn restore_version(
-        &self,
-        owner: &UserId,
-        id: &FileId,
-        rev: u64,
-        now: i64,
-    ) -> Result<FileEntry, StoreError>;
-    /// Live entries whose name contains `query`, ignoring case, at most `limit`.
-    async fn search(
-        &self,
-        owner: &UserId,
-        query: &str,
-        limit: u64,
-    ) -> Result<Vec<FileEntry>, StoreError>;
+/// Each namespace's change journal, which sync reads.
+#[async_trait]
+pub trait JournalStore: Send + Sync {
     /// Journal entries after position `after`, oldest first, at most `limit`.
     async fn changes_since(
         &self,
@@ -314,28 +334,26 @@ pub trait MetadataStore: Send + Sync {
         after: i64,
         count: u64,
     ) -> Result<bool, StoreError>;
+}
 
-    /// Deletes a trashed entry and everything under it for good: its versions' chunk
-    /// references are dropped (a chunk left with none becomes collectable after the
-    /// grace period) and its size leaves the user's usage.
-    async fn purge_entry(&self, owner: &UserId, id: &FileId, now: i64) -> Result<(), StoreError>;
-    /// Deletes upload sessions that expired by `now`; returns how many.
-    async fn expire_uploads(&self, now: i64) -> Result<u64, StoreError>;
-    /// Deletes `owner`'s upload session `upload`, given up on; whether there was one.
-    /// Chunks only it held become collectable once their grace period has passed.
-    async fn delete_upload(&self, owner: &UserId, upload: &UploadId) -> Result<bool, StoreError>;
-    /// Chunks that no version and no upload references, whose grace period has
-    /// passed and which no other collector is deleting, at most `limit`.
-    async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError>;
-    /// Marks a chunk as being collected if it is still collectable, in one
-    /// transaction; true when it did: the caller may then delete its bytes and
-    /// then calls [`MetadataStore::forget_chunk`]. While it is marked, no upload can
-    /// mark it received and no commit can reference it.
-    async fn begin_collecting(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError>;
-    /// Deletes the record of a chunk marked by `begin_collecting` once its bytes
-    /// are gone; true when it did.
-    async fn forget_chunk(&self, id: &ChunkId) -> Result<bool, StoreError>;
-
+/// Shares, and the few lookups that cross namespaces through them.
+#[async_trait]
+pub trait ShareStore: Send + Sync {
+    /// Whose tree a live entry is in; the one method that looks across namespaces,
+    /// so that a share's recipient can reach an entry of the owner's by id (the core
+    /// then checks a share covers it).
+    async fn entry_owner(&self, id: &FileId) -> Result<Option<UserId>, StoreError>;
+    /// Whose namespace an upload session commits into (see `entry_owner`).
+    async fn upload_owner(&self, id: &UploadId) -> Result<Option<UserId>, StoreError>;
+    /// The live user shares made with `recipient` (not expired at `now`, their
+    /// shared entry not in the trash), oldest first.
+    async fn received_grants(
+        &self,
+        recipient: &UserId,
+        now: i64,
+    ) -> Result<Vec<crate::domain::Grant>, StoreError>;
+    /// The users `owner` shares something with, whom a change of the owner's concerns.
+    async fn share_recipients(&self, owner: &UserId) -> Result<Vec<UserId>, StoreError>;
     /// Stores a new share. A user share of the same entry with the same recipient
     /// already there is `AlreadyExists`.
     async fn insert_share(&self, share: &Share) -> Result<(), StoreError>;
@@ -364,8 +382,22 @@ pub trait MetadataStore: Send + Sync {
     async fn delete_share(&self, id: &str) -> Result<bool, StoreError>;
     /// Counts one download through a link.
     async fn count_share_download(&self, id: &str) -> Result<(), StoreError>;
-    /// A user by id.
-    async fn user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
+}
+
+/// Garbage collection of chunks that nothing references.
+#[async_trait]
+pub trait ChunkCollector: Send + Sync {
+    /// Chunks that no version and no upload references, whose grace period has
+    /// passed and which no other collector is deleting, at most `limit`.
+    async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError>;
+    /// Marks a chunk as being collected if it is still collectable, in one
+    /// transaction; true when it did: the caller may then delete its bytes and
+    /// then calls [`ChunkCollector::forget_chunk`]. While it is marked, no upload can
+    /// mark it received and no commit can reference it.
+    async fn begin_collecting(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError>;
+    /// Deletes the record of a chunk marked by `begin_collecting` once its bytes
+    /// are gone; true when it did.
+    async fn forget_chunk(&self, id: &ChunkId) -> Result<bool, StoreError>;
 }
 
 /// An attempt that [`AttemptLimiter::reserve`] let through, counted as a failure

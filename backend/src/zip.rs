@@ -62,7 +62,8 @@ fn put64(out: &mut Vec<u8>, value: u64) {
 fn dos_time_date(unix_ms: i64) -> (u16, u16) {
     let secs = unix_ms.div_euclid(1000).max(315_532_800); // 1980-01-01
     let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = crate::domain::civil_from_days(secs.div_euclid(86_400));
+    let (year, month, day) = frontend::format::civil_from_days(secs.div_euclid(86_400));
+    let (month, day) = (i64::from(month), i64::from(day));
     let year = year.min(2107);
     let time = ((rem / 3600) << 11) | (((rem % 3600) / 60) << 5) | ((rem % 60) / 2);
     let date = ((year - 1980) << 9) | (month << 5) | day;

@@ -31,8 +31,9 @@ pub fn date_time(unix_ms: i64) -> String {
     )
 }
 
-/// Days since 1970-01-01 → (year, month, day), after Howard Hinnant's algorithm.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar,
+/// after Howard Hinnant's `civil_from_days`; the server dates with it too.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

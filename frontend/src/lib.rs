@@ -9,7 +9,7 @@
 
 pub mod api;
 pub mod app;
-mod format;
+pub mod format;
 #[cfg(feature = "hydrate")]
 mod live;
 mod pages;

@@ -3,7 +3,7 @@
 //! name. A path in the recipient's tree is either their own, that folder itself, or
 //! a path inside a mount, which stands for a path in the owner's tree.
 
-use super::{FileEntry, RelPath, UserId};
+use super::{clash_names, Clash, FileEntry, RelPath, UserId};
 
 /// The name of the folder, in every user's root, that holds what others share with
 /// them.
@@ -49,16 +49,18 @@ pub fn mount(grants: Vec<Grant>) -> Vec<Mount> {
     let mut taken: Vec<String> = Vec::with_capacity(grants.len());
     let mut mounts = Vec::with_capacity(grants.len());
     for grant in grants {
-        let base = grant.root.name.clone();
-        let mut name = base.clone();
-        if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-            name = format!("{base} ({})", grant.owner_name);
-        }
-        let mut n = 2;
-        while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-            name = format!("{base} ({}, {n})", grant.owner_name);
-            n += 1;
-        }
+        let is_taken = |name: &str| taken.iter().any(|t| t.eq_ignore_ascii_case(name));
+        let base = &grant.root.name;
+        let name = if is_taken(base) {
+            let clash = Clash::SharedBy {
+                owner: &grant.owner_name,
+            };
+            clash_names(base, clash)
+                .find(|name| !is_taken(name))
+                .unwrap_or_default()
+        } else {
+            base.clone()
+        };
         taken.push(name.clone());
         mounts.push(Mount { grant, name });
     }

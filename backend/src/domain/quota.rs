@@ -60,12 +60,25 @@ pub fn admit_upload(
     if open >= limit {
         return Err(Error::TooManyUploads { open, limit });
     }
-    let available = holdings
-        .quota
-        .saturating_sub(holdings.used)
-        .saturating_sub(holdings.open_bytes)
-        .saturating_add(replaces);
-    if size > replaces && size > available {
+    admit_bytes(
+        holdings.used.saturating_add(holdings.open_bytes),
+        holdings.quota,
+        size,
+        replaces,
+    )
+}
+
+/// Whether a version of `size` bytes, replacing one of `replaces` bytes (whose room
+/// it reuses), fits when the account holds `held` bytes of its `quota`: what its
+/// versions store, and the bytes its open uploads announced where those count. A
+/// version no larger than the one it replaces always fits, even over quota, so the
+/// room a refusal reports is never less than `replaces`.
+pub fn admit_bytes(held: u64, quota: u64, size: u64, replaces: u64) -> Result<(), Error> {
+    let available = quota
+        .saturating_add(replaces)
+        .saturating_sub(held)
+        .max(replaces);
+    if size > available {
         return Err(Error::QuotaExceeded {
             needed: size,
             available,
@@ -162,6 +175,33 @@ mod tests {
         check(h(0, 0, 3, 0), 1, 0, Link, "ok");
         check(h(0, 0, 0, 2), 1, 0, Link, "too many 2/2");
         check(h(0, 0, 0, 2), 1, 0, Account, "ok");
+    }
+
+    #[test]
+    fn room_is_what_the_version_it_replaces_frees_and_what_is_left() {
+        #[rustfmt::skip]
+        let cases = [
+            // held, quota, size, replaces, the room a refusal reports
+            (0, 100, 100, 0, None),
+            (0, 100, 101, 0, Some(100)),
+            (90, 100, 30, 20, None),
+            (90, 100, 31, 20, Some(30)),
+            // Over quota: no larger than what it replaces still fits.
+            (150, 100, 20, 20, None),
+            (150, 100, 21, 20, Some(20)),
+            (u64::MAX, u64::MAX, 1, 0, Some(0)),
+        ];
+        for (held, quota, size, replaces, refused) in cases {
+            let got = match admit_bytes(held, quota, size, replaces) {
+                Ok(()) => None,
+                Err(Error::QuotaExceeded { needed, available }) => {
+                    assert_eq!(needed, size);
+                    Some(available)
+                }
+                Err(other) => panic!("{other}"),
+            };
+            assert_eq!(got, refused, "{held} {quota} {size} {replaces}");
+        }
     }
 
     #[test]

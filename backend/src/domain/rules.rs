@@ -1,6 +1,7 @@
-//! Pure rules: account names, dedup planning, content hashes, conflicted-copy names.
+//! Pure rules: account names, dedup planning, inline chunks, device names, searches,
+//! token labels and dates.
 
-use super::path::{is_invisible, name_safe, MAX_NAME_BYTES};
+use super::path::{is_invisible, MAX_NAME_BYTES};
 use super::Error;
 use std::collections::HashSet;
 use wasm_chunker::ChunkId;
@@ -44,53 +45,6 @@ pub const INLINE_CHUNK_MAX: u64 = 32 * 1024;
 /// Whether a chunk of `size` bytes is kept in the metadata store.
 pub fn stored_inline(size: u64) -> bool {
     size <= INLINE_CHUNK_MAX
-}
-
-/// The name of a conflicted copy: `report (Alice's phone's conflicted copy 2026-11-25).pdf`.
-///
-/// The extension stays last so the copy opens like the original; a leading dot
-/// (`.bashrc`) is part of the name, not an extension. The device's name is made safe
-/// for a name ([`name_safe`]).
-pub fn conflict_copy_name(name: &str, device: &str, date: &str) -> String {
-    suffixed_name(
-        name,
-        &format!("{}'s conflicted copy {date}", name_safe(device)),
-    )
-}
-
-/// `name` with `(suffix)` before its extension: `stem (suffix).ext`. The result ends
-/// like `name` or with `)`, so it never ends with a dot or space, and the stem is
-/// shortened (at a character boundary) so that it fits in [`MAX_NAME_BYTES`].
-pub fn suffixed_name(name: &str, suffix: &str) -> String {
-    let split = name
-        .rfind('.')
-        .filter(|&dot| dot > 0 && dot < name.len() - 1);
-    let (stem, ext) = match split {
-        Some(dot) => (&name[..dot], &name[dot..]),
-        None => (name, ""),
-    };
-    let tail = format!(" ({suffix}){ext}");
-    let (stem, tail) = if tail.len() < MAX_NAME_BYTES {
-        (stem, tail)
-    } else {
-        // An extension too long to keep whole goes with the stem.
-        (name, format!(" ({suffix})"))
-    };
-    let budget = MAX_NAME_BYTES.saturating_sub(tail.len());
-    let mut end = stem.len().min(budget);
-    while !stem.is_char_boundary(end) {
-        end -= 1;
-    }
-    let res = format!("{}{tail}", &stem[..end]);
-    if res.len() <= MAX_NAME_BYTES {
-        return res;
-    }
-    // Only a suffix longer than a name gets here: cut it, at a boundary.
-    let mut end = MAX_NAME_BYTES - 1;
-    while !res.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{})", &res[..end])
 }
 
 /// Longest device name, in characters.
@@ -161,22 +115,8 @@ pub fn token_label(label: &str) -> Result<&str, Error> {
 
 /// Unix milliseconds → `YYYY-MM-DD` (UTC).
 pub fn utc_date(unix_ms: i64) -> String {
-    let (year, month, day) = civil_from_days(unix_ms.div_euclid(86_400_000));
+    let (year, month, day) = frontend::format::civil_from_days(unix_ms.div_euclid(86_400_000));
     format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar,
-/// after Howard Hinnant's `civil_from_days`.
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]
@@ -202,67 +142,6 @@ mod tests {
             chunks_needed(&[(0, a), (1, b), (2, a), (3, b)], &known),
             vec![1, 3]
         );
-    }
-
-    #[track_caller]
-    fn check_conflict(name: &str, expect: &str) {
-        assert_eq!(
-            conflict_copy_name(name, "Chromium on Linux", "2026-11-25"),
-            expect
-        );
-    }
-
-    #[test]
-    fn conflicted_copy_names() {
-        check_conflict(
-            "report.pdf",
-            "report (Chromium on Linux's conflicted copy 2026-11-25).pdf",
-        );
-        check_conflict(
-            "archive.tar.gz",
-            "archive.tar (Chromium on Linux's conflicted copy 2026-11-25).gz",
-        );
-        check_conflict(
-            "README",
-            "README (Chromium on Linux's conflicted copy 2026-11-25)",
-        );
-        check_conflict(
-            ".bashrc",
-            ".bashrc (Chromium on Linux's conflicted copy 2026-11-25)",
-        );
-        check_conflict(
-            "trailing.",
-            "trailing. (Chromium on Linux's conflicted copy 2026-11-25)",
-        );
-    }
-
-    #[test]
-    fn conflicted_copy_names_are_names_every_system_holds() {
-        // A device name with characters a name cannot hold.
-        assert_eq!(
-            conflict_copy_name("a.txt", "Bob's \"work\" PC/2", "2026-11-25"),
-            "a (Bob's _work_ PC_2's conflicted copy 2026-11-25).txt"
-        );
-        // A long name is shortened to fit, keeping its extension.
-        let long = format!("{}.pdf", "é".repeat(126));
-        let copy = conflict_copy_name(&long, "Chromium on Linux", "2026-11-25");
-        assert!(copy.len() <= MAX_NAME_BYTES, "{} bytes", copy.len());
-        assert!(copy.ends_with(" (Chromium on Linux's conflicted copy 2026-11-25).pdf"));
-        assert!(copy.starts_with("ééé"));
-        // A long extension goes with the stem.
-        let long_ext = format!("a.{}", "x".repeat(250));
-        let copy = conflict_copy_name(&long_ext, "d", "2026-11-25");
-        assert!(copy.len() <= MAX_NAME_BYTES);
-        assert!(copy.ends_with(" (d's conflicted copy 2026-11-25)"));
-        for name in ["x.", "x ", "CON", "a. .txt"] {
-            let copy = suffixed_name(name, "restored");
-            assert!(
-                crate::domain::path::check_new_name(&copy).is_ok() || name == "CON",
-                "{copy:?}"
-            );
-        }
-        assert_eq!(suffixed_name("CON", "restored"), "CON (restored)");
-        assert!(crate::domain::path::check_new_name("CON (restored)").is_ok());
     }
 
     #[track_caller]

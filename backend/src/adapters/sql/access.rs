@@ -3,8 +3,8 @@
 //! which chunks they can already read inside a shared folder.
 
 use super::entities::{files, shares, uploads, users};
-use super::{backend, entry_from, SqlMetadataStore};
-use super::{chunk_id, unique_hex, BATCH_ROWS};
+use super::lookup::{ancestors_live, live_by_id};
+use super::{backend, chunk_id, entry_from, unique_hex, BATCH_ROWS};
 use crate::domain::{FileId, Grant, UploadId, UserId};
 use crate::ports::StoreError;
 use sea_orm::sea_query::Expr;
@@ -29,9 +29,7 @@ pub(super) async fn entry_owner(
     };
     let owner = UserId::from_string(entry.owner_id.clone());
     // Inside a trashed folder counts as trashed.
-    Ok(SqlMetadataStore::ancestors_live(db, &owner, &entry)
-        .await?
-        .then_some(owner))
+    Ok(ancestors_live(db, &owner, &entry).await?.then_some(owner))
 }
 
 pub(super) async fn upload_owner(
@@ -66,9 +64,7 @@ pub(super) async fn received_grants(
     let mut grants = Vec::with_capacity(rows.len());
     for row in rows {
         let owner = UserId::from_string(row.owner_id);
-        let Some(root) =
-            SqlMetadataStore::live_by_id(db, &owner, &FileId::from_string(row.file_id)).await?
-        else {
+        let Some(root) = live_by_id(db, &owner, &FileId::from_string(row.file_id)).await? else {
             // The shared entry is in the owner's trash: the share rests until it is
             // restored.
             continue;

@@ -14,9 +14,11 @@
 use super::entities::{
     chunks, file_versions, files, upload_chunks, uploads, users, version_chunks,
 };
-use super::{add_to_user, backend, lock_namespace, to_u64, StoreLimits, BATCH_ROWS};
+use super::locking::{add_to_user, lock_namespace};
+use super::{backend, to_u64, SqlMetadataStore, StoreLimits, BATCH_ROWS};
 use crate::domain::{history_to_forget, versions_over_cap, FileId, UserId};
-use crate::ports::StoreError;
+use crate::ports::{ChunkCollector, StoreError};
+use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
@@ -431,4 +433,19 @@ pub async fn being_collected<C: ConnectionTrait>(
         marked.extend(rows);
     }
     Ok(marked)
+}
+
+#[async_trait]
+impl ChunkCollector for SqlMetadataStore {
+    async fn collectable_chunks(&self, now: i64, limit: u64) -> Result<Vec<ChunkId>, StoreError> {
+        collectable_chunks(&self.db, now, limit).await
+    }
+
+    async fn begin_collecting(&self, id: &ChunkId, now: i64) -> Result<bool, StoreError> {
+        begin_collecting(&self.db, id, now).await
+    }
+
+    async fn forget_chunk(&self, id: &ChunkId) -> Result<bool, StoreError> {
+        forget_chunk(&self.db, id).await
+    }
 }

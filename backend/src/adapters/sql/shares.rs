@@ -1,19 +1,21 @@
 //! The shares table: links and user shares, each one row; revoking deletes the row.
+//! With `access`, the store's [`ShareStore`] port.
 
+use super::access;
 use super::entities::{shares, users};
 use super::{backend, to_i64, to_u64, user_from, SqlMetadataStore};
 use crate::domain::{
-    FileId, Share, ShareKind, SharePermission, ShareRecord, ShareToken, User, UserId,
+    FileId, Grant, Share, ShareKind, SharePermission, ShareRecord, ShareToken, UploadId, User,
+    UserId,
 };
-use crate::ports::StoreError;
+use crate::ports::{ShareStore, StoreError};
+use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
 };
 use std::collections::HashMap;
-
-type Store = SqlMetadataStore;
 
 fn share_from(model: shares::Model) -> Result<Share, StoreError> {
     let kind = ShareKind::parse(&model.kind)
@@ -75,8 +77,29 @@ async fn with_names<C: ConnectionTrait>(
         .collect()
 }
 
-impl Store {
-    pub(super) async fn insert_share_row(&self, share: &Share) -> Result<(), StoreError> {
+#[async_trait]
+impl ShareStore for SqlMetadataStore {
+    async fn entry_owner(&self, id: &FileId) -> Result<Option<UserId>, StoreError> {
+        access::entry_owner(&self.db, id).await
+    }
+
+    async fn upload_owner(&self, id: &UploadId) -> Result<Option<UserId>, StoreError> {
+        access::upload_owner(&self.db, id).await
+    }
+
+    async fn received_grants(
+        &self,
+        recipient: &UserId,
+        now: i64,
+    ) -> Result<Vec<Grant>, StoreError> {
+        access::received_grants(&self.db, recipient, now).await
+    }
+
+    async fn share_recipients(&self, owner: &UserId) -> Result<Vec<UserId>, StoreError> {
+        access::share_recipients(&self.db, owner).await
+    }
+
+    async fn insert_share(&self, share: &Share) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(backend)?;
         if let (ShareKind::User, Some(recipient)) = (share.kind, &share.recipient) {
             let existing = shares::Entity::find()
@@ -111,7 +134,7 @@ impl Store {
         txn.commit().await.map_err(backend)
     }
 
-    pub(super) async fn share_record(&self, id: &str) -> Result<Option<ShareRecord>, StoreError> {
+    async fn share_by_id(&self, id: &str) -> Result<Option<ShareRecord>, StoreError> {
         let rows: Vec<shares::Model> = shares::Entity::find_by_id(id)
             .all(&self.db)
             .await
@@ -119,7 +142,7 @@ impl Store {
         Ok(with_names(&self.db, rows).await?.into_iter().next())
     }
 
-    pub(super) async fn link_by_token(
+    async fn share_by_token(
         &self,
         token: &ShareToken,
     ) -> Result<Option<(Share, User)>, StoreError> {
@@ -142,7 +165,7 @@ impl Store {
         Ok(Some((share_from(row)?, user_from(owner))))
     }
 
-    pub(super) async fn shares_of_owner(
+    async fn shares_made(
         &self,
         owner: &UserId,
         file: Option<&FileId>,
@@ -160,10 +183,7 @@ impl Store {
         with_names(&self.db, rows).await
     }
 
-    pub(super) async fn shares_of_recipient(
-        &self,
-        recipient: &UserId,
-    ) -> Result<Vec<ShareRecord>, StoreError> {
+    async fn shares_received(&self, recipient: &UserId) -> Result<Vec<ShareRecord>, StoreError> {
         let rows = shares::Entity::find()
             .filter(shares::Column::RecipientId.eq(recipient.as_str()))
             .filter(shares::Column::Kind.eq(ShareKind::User.as_str()))
@@ -175,7 +195,7 @@ impl Store {
         with_names(&self.db, rows).await
     }
 
-    pub(super) async fn update_share_row(
+    async fn update_share(
         &self,
         id: &str,
         permission: SharePermission,
@@ -196,7 +216,7 @@ impl Store {
         Ok(())
     }
 
-    pub(super) async fn delete_share_row(&self, id: &str) -> Result<bool, StoreError> {
+    async fn delete_share(&self, id: &str) -> Result<bool, StoreError> {
         let result = shares::Entity::delete_by_id(id)
             .exec(&self.db)
             .await
@@ -204,7 +224,7 @@ impl Store {
         Ok(result.rows_affected > 0)
     }
 
-    pub(super) async fn count_download(&self, id: &str) -> Result<(), StoreError> {
+    async fn count_share_download(&self, id: &str) -> Result<(), StoreError> {
         shares::Entity::update_many()
             .col_expr(
                 shares::Column::DownloadCount,
@@ -215,13 +235,5 @@ impl Store {
             .await
             .map_err(backend)?;
         Ok(())
-    }
-
-    pub(super) async fn user_row(&self, id: &UserId) -> Result<Option<User>, StoreError> {
-        Ok(users::Entity::find_by_id(id.as_str())
-            .one(&self.db)
-            .await
-            .map_err(backend)?
-            .map(user_from))
     }
 }

@@ -1,15 +1,13 @@
-//! Operations on the file tree: trash and restore, move and rename, copy, versions,
-//! search, and reading the journal. Each runs in one transaction that also appends
-//! its changes to the journal.
+//! Operations on the file tree: trash and restore, move and rename, copy, and search.
+//! Each write runs in one transaction that also appends its changes to the journal.
 
-use super::entities::{chunks, file_versions, files, journal, users, version_chunks};
-use super::{
-    add_to_user, backend, entry_from, lock_namespace, lock_namespace_root, to_i64, to_u64,
-    SqlMetadataStore, StoreLimits, BATCH_ROWS,
-};
+use super::entities::{chunks, file_versions, files, users, version_chunks};
+use super::journal::journal;
+use super::locking::{add_to_user, lock_namespace, lock_namespace_root};
+use super::lookup::{free_name, live_by_id, live_child, mkdirs_id, path_of, root_of};
+use super::{backend, entry_from, to_i64, BATCH_ROWS};
 use crate::domain::{
-    name_key, suffixed_name, Change, ChangeAction, FileEntry, FileId, RelPath, TrashedEntry,
-    UserId, VersionInfo,
+    clash_names, name_key, ChangeAction, Clash, FileEntry, FileId, RelPath, TrashedEntry, UserId,
 };
 use crate::ports::StoreError;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
@@ -19,18 +17,16 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-type Store = SqlMetadataStore;
-
 fn path_error(e: crate::domain::PathError) -> StoreError {
     StoreError::Backend(format!("corrupt path: {e}"))
 }
 
-async fn live_entry<C: ConnectionTrait>(
+pub(super) async fn live_entry<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
     id: &FileId,
 ) -> Result<files::Model, StoreError> {
-    Store::live_by_id(db, owner, id)
+    live_by_id(db, owner, id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("file {id}")))
 }
@@ -41,39 +37,9 @@ async fn reachable<C: ConnectionTrait>(
     owner: &UserId,
     id: &str,
 ) -> Result<bool, StoreError> {
-    Ok(
-        Store::live_by_id(db, owner, &FileId::from_string(id.to_string()))
-            .await?
-            .is_some(),
-    )
-}
-
-/// A name for `name` that no live entry in `parent` uses: `name`, else
-/// `stem (suffix).ext`, `stem (suffix 2).ext`, … (see [`suffixed_name`]).
-async fn free_name<C: ConnectionTrait>(
-    db: &C,
-    owner: &UserId,
-    parent: &FileId,
-    name: &str,
-    suffix: &str,
-) -> Result<String, StoreError> {
-    if Store::live_child(db, owner, parent, name).await?.is_none() {
-        return Ok(name.to_string());
-    }
-    for n in 1.. {
-        let candidate = if n == 1 {
-            suffixed_name(name, suffix)
-        } else {
-            suffixed_name(name, &format!("{suffix} {n}"))
-        };
-        if Store::live_child(db, owner, parent, &candidate)
-            .await?
-            .is_none()
-        {
-            return Ok(candidate);
-        }
-    }
-    unreachable!("the loop above returns")
+    Ok(live_by_id(db, owner, &FileId::from_string(id.to_string()))
+        .await?
+        .is_some())
 }
 
 pub async fn trash_entry(
@@ -90,7 +56,7 @@ pub async fn trash_entry(
             "the root folder cannot be deleted".into(),
         ));
     }
-    let path = Store::path_of(&txn, owner, &entry.id).await?;
+    let path = path_of(&txn, owner, &entry.id).await?;
     files::Entity::update(files::ActiveModel {
         id: Set(entry.id.clone()),
         deleted_at: Set(Some(now)),
@@ -99,7 +65,7 @@ pub async fn trash_entry(
     .exec(&txn)
     .await
     .map_err(backend)?;
-    Store::journal(
+    journal(
         &txn,
         owner,
         &entry,
@@ -132,7 +98,7 @@ pub async fn list_trash(
         .map_err(backend)?;
     let mut res = Vec::with_capacity(rows.len());
     for row in rows {
-        let path = Store::path_of(db, owner, &row.id).await?;
+        let path = path_of(db, owner, &row.id).await?;
         let deleted_at = row.deleted_at.unwrap_or_default();
         res.push(TrashedEntry {
             entry: entry_from(row),
@@ -163,9 +129,11 @@ pub async fn restore_entry(
         Some(parent) if reachable(&txn, owner, parent).await? => {
             FileId::from_string(parent.clone())
         }
-        _ => Store::root_of(&txn, owner).await?,
+        _ => root_of(&txn, owner).await?,
     };
-    let name = free_name(&txn, owner, &parent, &entry.name, "restored").await?;
+    let own_name = std::iter::once(entry.name.clone());
+    let candidates = own_name.chain(clash_names(&entry.name, Clash::Restored));
+    let name = free_name(&txn, owner, &parent, candidates).await?;
     files::Entity::update(files::ActiveModel {
         id: Set(entry.id.clone()),
         parent_id: Set(Some(parent.to_string())),
@@ -184,8 +152,8 @@ pub async fn restore_entry(
         deleted_at: None,
         ..entry
     };
-    let path = Store::path_of(&txn, owner, &restored.id).await?;
-    Store::journal(
+    let path = path_of(&txn, owner, &restored.id).await?;
+    journal(
         &txn,
         owner,
         &restored,
@@ -223,7 +191,7 @@ pub async fn move_entry(
             "the root folder cannot be moved".into(),
         ));
     }
-    let old_path = Store::path_of(&txn, owner, &entry.id).await?;
+    let old_path = path_of(&txn, owner, &entry.id).await?;
     if &old_path == to {
         return Ok(entry_from(entry));
     }
@@ -234,8 +202,8 @@ pub async fn move_entry(
         )));
     }
     let mut made = 0;
-    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now, &mut made).await?;
-    if let Some(existing) = Store::live_child(&txn, owner, &parent_id, to_name).await? {
+    let parent_id = mkdirs_id(&txn, owner, &to_parent, now, &mut made).await?;
+    if let Some(existing) = live_child(&txn, owner, &parent_id, to_name).await? {
         if existing.id != entry.id {
             return Err(StoreError::AlreadyExists(to.to_string()));
         }
@@ -258,7 +226,7 @@ pub async fn move_entry(
         name_key: name_key(to_name),
         ..entry
     };
-    Store::journal(
+    journal(
         &txn,
         owner,
         &moved,
@@ -297,7 +265,7 @@ pub(super) async fn reference_chunks<C: ConnectionTrait>(
 }
 
 /// Gives `to_file` revision `to_rev` the chunk list of `from_file`'s `from_rev`.
-async fn copy_chunk_list<C: ConnectionTrait>(
+pub(super) async fn copy_chunk_list<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
     from_file: &str,
@@ -355,15 +323,15 @@ pub async fn copy_entry(
     let txn = db.begin().await.map_err(backend)?;
     let (_, usage) = lock_namespace_root(&txn, owner).await?;
     let source = live_entry(&txn, owner, id).await?;
-    let source_path = Store::path_of(&txn, owner, &source.id).await?;
+    let source_path = path_of(&txn, owner, &source.id).await?;
     if source.is_folder && source_path.holds(to) {
         return Err(StoreError::Invalid(format!(
             "cannot copy folder {source_path} into itself ({to})"
         )));
     }
     let mut made = 0;
-    let parent_id = Store::mkdirs_id(&txn, owner, &to_parent, now, &mut made).await?;
-    if Store::live_child(&txn, owner, &parent_id, to_name)
+    let parent_id = mkdirs_id(&txn, owner, &to_parent, now, &mut made).await?;
+    if live_child(&txn, owner, &parent_id, to_name)
         .await?
         .is_some()
     {
@@ -421,7 +389,7 @@ pub async fn copy_entry(
             add_to_user(&txn, owner, users::Column::UsedBytes, copy.size).await?;
             copied_bytes += copy.size;
         }
-        Store::journal(
+        journal(
             &txn,
             owner,
             &copy,
@@ -440,118 +408,6 @@ pub async fn copy_entry(
     txn.commit().await.map_err(backend)?;
     top.map(entry_from)
         .ok_or_else(|| StoreError::Backend("copy created nothing".into()))
-}
-
-pub async fn list_versions(
-    db: &DatabaseConnection,
-    owner: &UserId,
-    id: &FileId,
-) -> Result<Vec<VersionInfo>, StoreError> {
-    let entry = live_entry(db, owner, id).await?;
-    if entry.is_folder {
-        return Err(StoreError::Invalid(format!(
-            "{} is a folder; folders have no versions",
-            entry.name
-        )));
-    }
-    Ok(file_versions::Entity::find()
-        .filter(file_versions::Column::FileId.eq(entry.id.as_str()))
-        .order_by_desc(file_versions::Column::Rev)
-        .all(db)
-        .await
-        .map_err(backend)?
-        .into_iter()
-        .map(|v| VersionInfo {
-            rev: to_u64(v.rev),
-            size: to_u64(v.size),
-            content_hash: v.content_hash,
-            created_at: v.created_at,
-            device: v.device,
-        })
-        .collect())
-}
-
-/// Makes revision `rev` of a file its current version again, as a new version; the
-/// one it replaces becomes history, kept within `limits`.
-pub async fn restore_version(
-    db: &DatabaseConnection,
-    owner: &UserId,
-    id: &FileId,
-    rev: u64,
-    now: i64,
-    limits: &StoreLimits,
-) -> Result<FileEntry, StoreError> {
-    let txn = db.begin().await.map_err(backend)?;
-    let (_, usage) = lock_namespace_root(&txn, owner).await?;
-    let entry = live_entry(&txn, owner, id).await?;
-    let old = file_versions::Entity::find_by_id((entry.id.clone(), to_i64(rev)))
-        .one(&txn)
-        .await
-        .map_err(backend)?
-        .ok_or_else(|| StoreError::NotFound(format!("revision {rev} of {}", entry.name)))?;
-    if old.rev == entry.current_rev {
-        return Ok(entry_from(entry));
-    }
-    usage.admit(old.size, entry.size)?;
-    let entry_size = entry.size;
-    let new_rev = entry.current_rev + 1;
-    file_versions::Entity::insert(file_versions::ActiveModel {
-        file_id: Set(entry.id.clone()),
-        rev: Set(new_rev),
-        size: Set(old.size),
-        content_hash: Set(old.content_hash.clone()),
-        created_at: Set(now),
-        created_by: Set(owner.to_string()),
-        device: Set(None),
-    })
-    .exec_without_returning(&txn)
-    .await
-    .map_err(backend)?;
-    copy_chunk_list(&txn, owner, &entry.id, old.rev, &entry.id, new_rev).await?;
-    add_to_user(&txn, owner, users::Column::UsedBytes, old.size - entry.size).await?;
-    add_to_user(&txn, owner, users::Column::HistoryBytes, entry.size).await?;
-    files::Entity::update(files::ActiveModel {
-        id: Set(entry.id.clone()),
-        size: Set(old.size),
-        content_hash: Set(Some(old.content_hash.clone())),
-        current_rev: Set(new_rev),
-        modified_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await
-    .map_err(backend)?;
-    let restored = files::Model {
-        size: old.size,
-        content_hash: Some(old.content_hash),
-        current_rev: new_rev,
-        modified_at: now,
-        ..entry
-    };
-    super::gc::prune_history(
-        &txn,
-        owner,
-        &restored,
-        usage.history + entry_size,
-        usage.quota,
-        limits,
-        now,
-    )
-    .await?;
-    let path = Store::path_of(&txn, owner, &restored.id).await?;
-    Store::journal(
-        &txn,
-        owner,
-        &restored,
-        ChangeAction::Modified,
-        &path,
-        None,
-        None,
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(backend)?;
-    Ok(entry_from(restored))
 }
 
 pub async fn search(
@@ -612,73 +468,4 @@ pub async fn search(
         }
     }
     Ok(res)
-}
-
-pub async fn changes_since(
-    db: &DatabaseConnection,
-    owner: &UserId,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<Change>, StoreError> {
-    let rows = journal::Entity::find()
-        .filter(journal::Column::OwnerId.eq(owner.as_str()))
-        .filter(journal::Column::Seq.gt(after))
-        .order_by_asc(journal::Column::Seq)
-        .limit(limit)
-        .all(db)
-        .await
-        .map_err(backend)?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(Change {
-                seq: row.seq,
-                file_id: FileId::from_string(row.file_id),
-                action: ChangeAction::parse(&row.action).ok_or_else(|| {
-                    StoreError::Backend(format!("unknown journal action {:?}", row.action))
-                })?,
-                path: row.path,
-                old_path: row.old_path,
-                is_folder: row.is_folder,
-                rev: to_u64(row.rev),
-                size: to_u64(row.size),
-                actor: UserId::from_string(row.actor),
-                device: row.device,
-                at: row.created_at,
-            })
-        })
-        .collect()
-}
-
-pub async fn latest_change(db: &DatabaseConnection, owner: &UserId) -> Result<i64, StoreError> {
-    let latest: Option<Option<i64>> = journal::Entity::find()
-        .select_only()
-        .column_as(journal::Column::Seq.max(), "latest")
-        .filter(journal::Column::OwnerId.eq(owner.as_str()))
-        .into_tuple()
-        .one(db)
-        .await
-        .map_err(backend)?;
-    Ok(latest.flatten().unwrap_or(0))
-}
-
-/// Whether more than `count` entries follow `after`: looks for the one past `count`
-/// on the (owner, seq) index, without reading the others.
-pub async fn changes_exceed(
-    db: &DatabaseConnection,
-    owner: &UserId,
-    after: i64,
-    count: u64,
-) -> Result<bool, StoreError> {
-    let beyond: Option<i64> = journal::Entity::find()
-        .select_only()
-        .column(journal::Column::Seq)
-        .filter(journal::Column::OwnerId.eq(owner.as_str()))
-        .filter(journal::Column::Seq.gt(after))
-        .order_by_asc(journal::Column::Seq)
-        .offset(count)
-        .into_tuple()
-        .one(db)
-        .await
-        .map_err(backend)?;
-    Ok(beyond.is_some())
 }
