@@ -25,6 +25,7 @@ mod restart;
 mod schema;
 mod shares;
 mod slow_clients;
+mod store;
 mod stream_revocation;
 mod support;
 mod sync;
