@@ -1,5 +1,7 @@
 //! Formatting of sizes, times and paths for display.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 /// `1536` → `1.5 KB`: decimal units, as file managers show them.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
@@ -56,18 +58,16 @@ pub fn folder_url(path: &str) -> String {
     url
 }
 
+/// Every byte but the unreserved characters of RFC 3986 (`A-Z a-z 0-9 - _ . ~`).
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encodes everything but unreserved characters.
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    utf8_percent_encode(text, RESERVED).to_string()
 }
 
 #[cfg(test)]
@@ -93,5 +93,11 @@ mod tests {
     fn folder_urls_escape_segments() {
         assert_eq!(folder_url("/"), "/files");
         assert_eq!(folder_url("/My Photos/a&b"), "/files/My%20Photos/a%26b");
+    }
+
+    #[test]
+    fn only_unreserved_characters_stay_as_they_are() {
+        assert_eq!(percent_encode("Az09-_.~"), "Az09-_.~");
+        assert_eq!(percent_encode("a b/c?d#e%f+é"), "a%20b%2Fc%3Fd%23e%25f%2B%C3%A9");
     }
 }
