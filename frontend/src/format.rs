@@ -98,6 +98,9 @@ mod tests {
     #[test]
     fn only_unreserved_characters_stay_as_they_are() {
         assert_eq!(percent_encode("Az09-_.~"), "Az09-_.~");
-        assert_eq!(percent_encode("a b/c?d#e%f+é"), "a%20b%2Fc%3Fd%23e%25f%2B%C3%A9");
+        assert_eq!(
+            percent_encode("a b/c?d#e%f+é"),
+            "a%20b%2Fc%3Fd%23e%25f%2B%C3%A9"
+        );
     }
 }

@@ -15,6 +15,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
+/// The id of `owner`'s root folder.
 pub(super) async fn root_of<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
@@ -27,6 +28,8 @@ pub(super) async fn root_of<C: ConnectionTrait>(
     Ok(FileId::from_string(user.root_id))
 }
 
+/// The live entry in `parent` whose name is `name` by [`name_key`] (which folds
+/// what names that are the same differ in).
 pub(super) async fn live_child<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
@@ -43,6 +46,8 @@ pub(super) async fn live_child<C: ConnectionTrait>(
         .map_err(backend)
 }
 
+/// The entry at `path`, walking down from the root one query per level (`None`
+/// when a level is missing or a file).
 pub(super) async fn resolve<C: ConnectionTrait>(
     db: &C,
     owner: &UserId,
