@@ -15,7 +15,6 @@ mod live;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
-#[cfg(feature = "hydrate")]
 mod upload;
 
 /// The browser's entry point: takes over the server-rendered page.

@@ -4,22 +4,12 @@
 //! `AbortSignal`, so pausing or cancelling aborts what is on the wire at once, and
 //! whatever waits (a retry's back-off, a paused upload) wakes up to look again.
 
+use super::session::RunState;
 use futures::channel::oneshot;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use web_sys::{AbortController, AbortSignal};
-
-/// What the user wants of an upload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunState {
-    /// Go on.
-    Running,
-    /// Send nothing until resumed.
-    Paused,
-    /// Stop for good.
-    Cancelled,
-}
 
 /// One upload's state and its abortable requests.
 pub struct Control {

@@ -1,10 +1,11 @@
-//! The upload's requests: `fetch` with an abort signal, errors sorted into what a
-//! retry can fix and what it cannot, and retries with exponential back-off and
-//! jitter that wait for the browser to be online again.
+//! The upload's requests: `fetch` with an abort signal, error answers read as a
+//! [`Failure`], and retries (when and how long, as `retry` decides) that wait for
+//! the browser to be online again. Browser glue only.
 
-use super::control::{Control, RunState};
+use super::control::Control;
+use super::retry::{classify, Failure, Next, Retries, OFFLINE_NOTICE};
+use super::session::RunState;
 use crate::api::client;
-use crate::api::types::ErrorBody;
 use crate::pages::upload_panel::UploadProgress;
 use futures::future::{select, Either, LocalBoxFuture};
 use leptos::prelude::*;
@@ -22,34 +23,6 @@ extern "C" {
     fn is_online() -> bool;
     #[wasm_bindgen(js_name = waitOnline)]
     fn wait_online() -> js_sys::Promise;
-}
-
-/// Why a request did not succeed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
-    /// Worth retrying: no connection, a server fault, too many requests.
-    Transient(String),
-    /// Aborted because the user paused or cancelled.
-    Aborted,
-    /// The upload session is gone (completed, expired or never known): start over.
-    SessionGone,
-    /// The server lacks chunks it had counted as received: send them again.
-    ChunksMissing,
-    /// The server refused; the message says why and what to do.
-    Fatal(String),
-}
-
-fn classify(status: u16, body: ErrorBody) -> Failure {
-    let ErrorBody { error } = body;
-    match error.code.as_str() {
-        "network" => Failure::Transient(error.message),
-        "upload-not-found" | "upload-expired" => Failure::SessionGone,
-        "chunks-missing" => Failure::ChunksMissing,
-        _ if status >= 500 || status == 429 || status == 408 => {
-            Failure::Transient(format!("the server answered {status}: {}", error.message))
-        }
-        _ => Failure::Fatal(error.message),
-    }
 }
 
 /// Sends one request, abortable through `control`, and decodes its JSON answer.
@@ -105,13 +78,6 @@ async fn wait_or_stop(control: &Control, wait: js_sys::Promise) -> Result<(), Fa
     }
 }
 
-/// The back-off before retry number `attempt` (from 1): exponential from half a
-/// second up to 30 s, with "equal jitter" so that many uploads do not retry in step.
-fn backoff_ms(attempt: u32) -> f64 {
-    let ceiling = (500.0 * 2f64.powi(attempt.saturating_sub(1).min(6) as i32)).min(30_000.0);
-    ceiling / 2.0 + js_sys::Math::random() * ceiling / 2.0
-}
-
 /// Runs `attempt` until it succeeds or fails for a reason a retry cannot fix. A
 /// transient failure never ends the upload: it waits (for the network, when the
 /// browser is offline) and tries again, saying so in the panel.
@@ -120,35 +86,27 @@ pub async fn with_retry<'a, T>(
     progress: &ArcRwSignal<UploadProgress>,
     mut attempt: impl FnMut() -> LocalBoxFuture<'a, Result<T, Failure>>,
 ) -> Result<T, Failure> {
-    let mut failures = 0u32;
+    let mut retries = Retries::default();
     loop {
-        match attempt().await {
-            Err(Failure::Transient(message)) => {
-                if control.state() != RunState::Running {
-                    return Err(Failure::Aborted);
-                }
-                failures += 1;
-                if !is_online() {
-                    progress.update(|p| {
-                        p.trouble = Some("offline: waiting for the network to come back".into())
-                    });
-                    wait_or_stop(control, wait_online()).await?;
-                } else {
-                    let delay = backoff_ms(failures);
-                    progress.update(|p| {
-                        p.trouble = Some(format!(
-                            "{message}; retrying in {:.0} s",
-                            (delay / 1000.0).ceil()
-                        ))
-                    });
-                    wait_or_stop(control, sleep(delay)).await?;
-                }
-            }
-            other => {
-                if failures > 0 && other.is_ok() {
+        let failure = match attempt().await {
+            Ok(value) => {
+                if retries.clears_trouble() {
                     progress.update(|p| p.trouble = None);
                 }
-                return other;
+                return Ok(value);
+            }
+            Err(failure) => failure,
+        };
+        let running = control.state() == RunState::Running;
+        match retries.after_failure(failure, running, is_online(), js_sys::Math::random) {
+            Next::GiveUp(failure) => return Err(failure),
+            Next::AwaitOnline => {
+                progress.update(|p| p.trouble = Some(OFFLINE_NOTICE.into()));
+                wait_or_stop(control, wait_online()).await?;
+            }
+            Next::Sleep { delay_ms, notice } => {
+                progress.update(|p| p.trouble = Some(notice));
+                wait_or_stop(control, sleep(delay_ms)).await?;
             }
         }
     }

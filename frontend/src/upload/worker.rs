@@ -3,21 +3,11 @@
 //! chunks and hashes them, and reports them in batches as it goes, so sending can
 //! start long before the whole file is hashed. It never hands file bytes back.
 
+use super::plan::FoundChunk;
 use crate::api::types::ServerConfig;
 use futures::channel::mpsc;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{File, MessageEvent, Worker, WorkerOptions, WorkerType};
-
-/// One chunk as the worker reports it.
-#[derive(Debug, Clone)]
-pub struct FoundChunk {
-    /// Where it starts in the file.
-    pub offset: u64,
-    /// Its length in bytes.
-    pub len: u64,
-    /// Hex SHA-256 of its bytes.
-    pub hash: String,
-}
 
 /// What the worker says.
 pub enum WorkerEvent {
