@@ -16,8 +16,15 @@ impl Rate {
     }
 
     /// Records that `sent` bytes were sent by `now` (in ms); the rate in bytes per
-    /// second.
+    /// second. Fewer bytes than before (the upload started over) start a new window.
     pub fn record(&mut self, now: f64, sent: u64) -> f64 {
+        if self
+            .samples
+            .back()
+            .is_some_and(|&(_, before)| sent < before)
+        {
+            self.samples.clear();
+        }
         self.samples.push_back((now, sent));
         while self.samples.len() > 2 && self.samples[1].0 < now - 5000.0 {
             self.samples.pop_front();
@@ -46,6 +53,9 @@ mod tests {
             // A sample goes once the one after it is over five seconds old; two stay.
             (8_000.0, 9_000, 1_000.0),
             (20_000.0, 9_000, 0.0),
+            // Started over: the count went down, and the window with it.
+            (21_000.0, 500, 0.0),
+            (22_000.0, 1_500, 1_000.0),
         ] {
             assert_eq!(rate.record(now, sent), expect, "at {now}");
         }
