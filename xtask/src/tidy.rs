@@ -6,13 +6,16 @@
 //! files, so its unit test can feed it a violation and see it caught:
 //! - `domain-is-pure`, `storage-in-adapters`, `responses-in-http` (layers.rs):
 //!   what `domain/` and `core/` never name, that only `adapters/` names a
-//!   database or SDK, that only `http/` builds a response.
+//!   database or SDK, that only `http/` builds a response;
+//! - `http-no-cycles` (http_cycles.rs): `http/`'s modules import each other one
+//!   way only.
 //!
 //! Files are read as tokens by a small lexer (lexer.rs), not parsed with `syn`: it
 //! gives each path its line without extra dependencies, never reads comments or
 //! strings as code, and also sees the paths inside macro calls, which `syn`
 //! leaves as unparsed tokens.
 
+mod http_cycles;
 mod layers;
 mod lexer;
 
@@ -113,6 +116,7 @@ pub fn check(workspace: &Workspace) -> Vec<Violation> {
     violations.extend(each_file(layers::domain_names_no_infrastructure));
     violations.extend(each_file(layers::only_adapters_name_storage));
     violations.extend(each_file(layers::only_http_builds_responses));
+    violations.extend(http_cycles::check(sources));
     violations
 }
 
