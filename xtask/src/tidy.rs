@@ -8,13 +8,16 @@
 //!   what `domain/` and `core/` never name, that only `adapters/` names a
 //!   database or SDK, that only `http/` builds a response;
 //! - `http-no-cycles` (http_cycles.rs): `http/`'s modules import each other one
-//!   way only.
+//!   way only;
+//! - `file-header`, `file-size` (files.rs): every `.rs` file starts with `//!`
+//!   and stays under 600 lines unless listed with a reason.
 //!
 //! Files are read as tokens by a small lexer (lexer.rs), not parsed with `syn`: it
 //! gives each path its line without extra dependencies, never reads comments or
 //! strings as code, and also sees the paths inside macro calls, which `syn`
 //! leaves as unparsed tokens.
 
+mod files;
 mod http_cycles;
 mod layers;
 mod lexer;
@@ -117,6 +120,12 @@ pub fn check(workspace: &Workspace) -> Vec<Violation> {
     violations.extend(each_file(layers::only_adapters_name_storage));
     violations.extend(each_file(layers::only_http_builds_responses));
     violations.extend(http_cycles::check(sources));
+    violations.extend(
+        sources
+            .iter()
+            .filter_map(|file| files::check_header(&file.path, &file.text)),
+    );
+    violations.extend(files::check_sizes(sources, files::OVERSIZED));
     violations
 }
 
