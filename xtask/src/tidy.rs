@@ -10,13 +10,16 @@
 //! - `http-no-cycles` (http_cycles.rs): `http/`'s modules import each other one
 //!   way only;
 //! - `file-header`, `file-size` (files.rs): every `.rs` file starts with `//!`
-//!   and stays under 600 lines unless listed with a reason.
+//!   and stays under 600 lines unless listed with a reason;
+//! - `config-table` (config_table.rs): README's configuration table lists
+//!   exactly the `CAIRN_*` variables the server reads.
 //!
 //! Files are read as tokens by a small lexer (lexer.rs), not parsed with `syn`: it
 //! gives each path its line without extra dependencies, never reads comments or
 //! strings as code, and also sees the paths inside macro calls, which `syn`
 //! leaves as unparsed tokens.
 
+mod config_table;
 mod files;
 mod http_cycles;
 mod layers;
@@ -55,9 +58,10 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// What the rules read: every `.rs` file.
+/// What the rules read: every `.rs` file and the README.
 pub struct Workspace {
     pub rust_files: Vec<SourceFile>,
+    pub readme: String,
 }
 
 impl Workspace {
@@ -68,7 +72,10 @@ impl Workspace {
         let mut rust_files = Vec::new();
         collect_rust_files(root, root, &mut rust_files)?;
         rust_files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(Workspace { rust_files })
+        let readme_path = root.join("README.md");
+        let readme = std::fs::read_to_string(&readme_path)
+            .with_context(|| format!("while reading {}", readme_path.display()))?;
+        Ok(Workspace { rust_files, readme })
     }
 }
 
@@ -126,6 +133,7 @@ pub fn check(workspace: &Workspace) -> Vec<Violation> {
             .filter_map(|file| files::check_header(&file.path, &file.text)),
     );
     violations.extend(files::check_sizes(sources, files::OVERSIZED));
+    violations.extend(config_table::check(&workspace.readme, sources));
     violations
 }
 
