@@ -1,10 +1,13 @@
 //! Cairn's automation: `cargo xtask run` builds everything and starts the server on
 //! the embedded default; `cargo xtask test` runs every check and test of the project.
+//! `cargo xtask tidy` checks the project's invariants over its source text (`tidy.rs`).
 //!
 //! Both install what a fresh machine lacks (the wasm32 target, the wasm-bindgen CLI at
 //! the version in `Cargo.lock`, Debian's Chromium and ChromeDriver for the browser
 //! tests, the e2e npm packages) and are safe to run again. The xtask depends on no
 //! Cairn crate: it only runs tools.
+
+mod tidy;
 
 use anyhow::{bail, Context, Result};
 use std::net::TcpListener;
@@ -21,6 +24,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root),
         Some("test") => test(&root),
+        Some("tidy") => tidy::run(&root),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("chunker") => bench_chunker(&root),
             Some("server") => bench_server(),
@@ -52,6 +56,8 @@ fn main() -> Result<()> {
                  commands:\n  \
                  run    build the release server and WASM bundles, serve on http://127.0.0.1:8080\n  \
                  test   formatting, lints, unit, integration, WASM-in-Chromium and e2e tests\n  \
+                 tidy   the project's invariants (layering, file headers and sizes, README's\n         \
+                        configuration table); also run as a test by `test`\n  \
                  bench  print benchmark figures with ratios: chunker (native and in Chromium),\n         \
                         server (ingest vs curl, peak memory, commits vs INSERTs),\n         \
                         notify (change-stream latency and memory per stream at 1, 1,000 and\n         \
