@@ -159,7 +159,7 @@ pub struct Config {
     pub public_url: Option<String>,
 }
 
-const KNOWN_VARIABLES: [&str; 28] = [
+const KNOWN_VARIABLES: [&str; 30] = [
     "CAIRN_MAX_STREAMS_PER_USER",
     "CAIRN_HEADER_TIMEOUT_SECS",
     "CAIRN_BODY_IDLE_TIMEOUT_SECS",
@@ -188,6 +188,8 @@ const KNOWN_VARIABLES: [&str; 28] = [
     "CAIRN_UPLOAD_TTL_SECS",
     "CAIRN_CHUNK_GRACE_SECS",
     "CAIRN_GC_INTERVAL_SECS",
+    "CAIRN_MAX_ENTRIES",
+    "CAIRN_MAX_VERSIONS",
 ];
 
 /// A configuration value that cannot be used.

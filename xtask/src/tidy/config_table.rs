@@ -7,7 +7,9 @@
 //! string literal in `backend/src/` (`get("CAIRN_BIND")`, `("CAIRN_QUOTA_BYTES",
 //! &mut config.quota_bytes)`), leaving out items under `#[cfg(test)]` and the
 //! `KNOWN_VARIABLES` list, which names what the server warns about, not what it
-//! reads. `CAIRN_TEST_*` variables belong to the tests and are left out.
+//! reads. That list must name exactly the variables read too: a variable read but
+//! not listed would be reported as ignored while it is used. `CAIRN_TEST_*`
+//! variables belong to the tests and are left out.
 
 use super::lexer::{tokenize, Kind, Token};
 use super::{SourceFile, Violation};
@@ -102,6 +104,26 @@ fn variables_read(text: &str) -> Vec<(String, usize)> {
     read
 }
 
+/// The names the `KNOWN_VARIABLES` list of `text` holds, each at its line, or
+/// `None` when `text` declares no such list.
+fn warn_list(text: &str) -> Option<Vec<(String, usize)>> {
+    let tokens = tokenize(text);
+    let start = tokens.iter().enumerate().position(|(i, token)| {
+        (token.is_ident("const") || token.is_ident("static"))
+            && tokens.get(i + 1).is_some_and(|t| t.is_ident(WARN_LIST))
+    })?;
+    let end = item_end(&tokens, start);
+    Some(
+        tokens[start..end]
+            .iter()
+            .filter_map(|token| match &token.kind {
+                Kind::Str(literal) => Some((literal.clone(), token.line)),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 /// The variables README's configuration table names, each at its first row's
 /// line, or `None` when README has no such table.
 fn table_variables(readme: &str) -> Option<Vec<(String, usize)>> {
@@ -152,6 +174,37 @@ pub fn check(readme: &str, files: &[SourceFile]) -> Vec<Violation> {
         }
     }
     let mut violations = Vec::new();
+    let listed = files
+        .iter()
+        .find_map(|file| Some((file, warn_list(&file.text)?)));
+    if let Some((file, listed)) = listed {
+        let listed: BTreeMap<String, usize> = listed.into_iter().collect();
+        for (name, (path, line)) in &read {
+            if !listed.contains_key(name) {
+                violations.push(Violation {
+                    path: path.clone(),
+                    line: *line,
+                    rule: "config-table",
+                    message: format!(
+                        "the server reads `{name}`, but {WARN_LIST} lacks it, so setting it \
+                         logs that it is ignored"
+                    ),
+                    fix: format!("add \"{name}\" to {WARN_LIST} in {}", file.path),
+                });
+            }
+        }
+        for (name, line) in &listed {
+            if !read.contains_key(name) {
+                violations.push(Violation {
+                    path: file.path.clone(),
+                    line: *line,
+                    rule: "config-table",
+                    message: format!("{WARN_LIST} names `{name}`, which the server never reads"),
+                    fix: format!("drop it from {WARN_LIST}, or read it"),
+                });
+            }
+        }
+    }
     for (name, (path, line)) in &read {
         if !in_table.contains_key(name) {
             violations.push(Violation {
@@ -198,7 +251,8 @@ mod tests {
         | log-ins | 5 | `CAIRN_ELSEWHERE` |\n";
 
     const CONFIG: &str = r#"//! Config.
-const KNOWN_VARIABLES: [&str; 2] = ["CAIRN_BIND", "CAIRN_ONLY_WARNED"];
+const KNOWN_VARIABLES: [&str; 4] =
+    ["CAIRN_BIND", "CAIRN_S3_ENDPOINT", "CAIRN_S3_BUCKET", "CAIRN_ONLY_WARNED"];
 fn from_vars() {
     // CAIRN_IN_A_COMMENT is not read.
     get("CAIRN_BIND");
@@ -228,7 +282,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                "backend/src/config.rs:7: the server reads `CAIRN_NEW`, but README's \
+                "backend/src/config.rs:8: the server reads `CAIRN_NEW`, but KNOWN_VARIABLES \
+                 lacks it, so setting it logs that it is ignored",
+                "backend/src/config.rs:3: KNOWN_VARIABLES names `CAIRN_ONLY_WARNED`, which the \
+                 server never reads",
+                "backend/src/config.rs:8: the server reads `CAIRN_NEW`, but README's \
                  configuration table lacks it",
                 "README.md:7: README's configuration table names `CAIRN_GONE`, but the server \
                  never reads it",
@@ -239,7 +297,9 @@ mod tests {
     #[test]
     fn agreeing_sources_pass_and_a_missing_table_fails() {
         let readme = README.replace("| `CAIRN_GONE` | no longer read | 1 |\n", "");
-        let config_text = CONFIG.replace("(\"CAIRN_NEW\", &mut config.new)", "");
+        let config_text = CONFIG
+            .replace("(\"CAIRN_NEW\", &mut config.new)", "")
+            .replace(", \"CAIRN_ONLY_WARNED\"", "");
         assert_eq!(check(&readme, &config(&config_text)), []);
         let no_table = check("# Cairn\n", &config(CONFIG));
         assert_eq!(no_table.len(), 1);

@@ -53,17 +53,6 @@ const fn oversized(path: &'static str, max_lines: usize, reason: &'static str) -
 /// never add one without a reason.
 pub const OVERSIZED: &[Oversized] = &[
     oversized(
-        "backend/src/adapters/sql/mod.rs",
-        1880,
-        "the SQL metadata store's port methods in one file; being split by concern, as \
-         tree.rs, shares.rs and gc.rs already are",
-    ),
-    oversized(
-        "backend/src/adapters/sql/tree.rs",
-        720,
-        "the SQL queries of the file tree; being split",
-    ),
-    oversized(
         "backend/src/core/shares.rs",
         730,
         "links, passwords, grants and file-request uploads; being split",
@@ -127,11 +116,6 @@ pub const OVERSIZED: &[Oversized] = &[
         "frontend/src/pages/files.rs",
         830,
         "the file browser page; being split",
-    ),
-    oversized(
-        "frontend/src/upload/mod.rs",
-        980,
-        "the browser's upload driver (pipeline, retries, resume); being split",
     ),
     oversized(
         "xtask/src/main.rs",
