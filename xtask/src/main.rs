@@ -747,6 +747,10 @@ fn test(root: &Path) -> Result<()> {
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--check"]),
     )?;
+    // The invariants first: they take a second and say precisely what to fix (the
+    // same check runs again as xtask's own test).
+    eprintln!("==> tidy");
+    tidy::run(root)?;
     run_step(
         "clippy (native, all targets)",
         cargo().args([
