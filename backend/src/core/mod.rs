@@ -6,6 +6,7 @@
 
 mod access;
 mod accounts;
+mod chunk_puts;
 mod events;
 mod files;
 mod gc;

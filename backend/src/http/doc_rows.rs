@@ -52,6 +52,21 @@ pub struct BadQuery(ErrorBody);
 )]
 pub struct BadJson(ErrorBody);
 
+/// 404 for the operations on one of a user's entries by id.
+#[derive(ToResponse)]
+#[response(
+    description = "`not-found`: no live file or folder with that id among this user's files."
+)]
+pub struct EntryNotFound(ErrorBody);
+
+/// 304 for the downloads that honour `If-None-Match`.
+#[derive(ToResponse)]
+#[response(
+    description = "`If-None-Match` matched: the client's copy is current; no body.",
+    headers(("ETag" = String, description = "The content hash, quoted."))
+)]
+pub struct NotModified;
+
 /// 403 for the operations that change a user's tree.
 #[derive(ToResponse)]
 #[response(

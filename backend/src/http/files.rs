@@ -3,7 +3,9 @@
 
 use super::content::{serve_content, zip_response};
 use super::convert::file_meta;
-use super::doc_rows::{TooManyAtOnce, Unauthenticated, ViewerForbidden};
+use super::doc_rows::{
+    EntryNotFound, NotModified, TooManyAtOnce, Unauthenticated, ViewerForbidden,
+};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use super::state::AppState;
@@ -81,7 +83,7 @@ async fn folder_listing(
     responses(
         (status = 200, description = "The entry.", body = FileMeta),
         (status = 401, response = inline(Unauthenticated)),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 404, response = inline(EntryNotFound)),
     ),
 )]
 pub async fn files_get(
@@ -127,11 +129,9 @@ pub async fn files_get(
             ("Content-Length" = u64, description = "Bytes in this answer."),
             ("Content-Disposition" = String, description = "`attachment` with the file's name."),
         )),
-        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
-            ("ETag" = String, description = "The content hash, quoted."),
-        )),
+        (status = 304, response = inline(NotModified)),
         (status = 401, response = inline(Unauthenticated)),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 404, response = inline(EntryNotFound)),
         (status = 416, description = "`range-not-satisfiable`: the range starts past the end of the content.", body = ErrorBody, headers(
             ("Content-Range" = String, description = "`bytes */SIZE`."),
         )),

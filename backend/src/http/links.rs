@@ -11,8 +11,8 @@ use super::content::{image_type, serve_content, show_inline, zip_response};
 use super::convert::{permission_to_wire, server_config};
 use super::cookies::{link_grant, set_grant};
 use super::doc_rows::{
-    ChunkBusyOnStore, LinkExpired, LinkNotFound, LinkPasswordRequired, NotAFileRequest,
-    RecipientFull, ServerBusy,
+    ChunkBusyOnStore, LinkExpired, LinkNotFound, LinkPasswordRequired, LinkTokenParam,
+    NotAFileRequest, NotModified, RecipientFull, ServerBusy,
 };
 use super::error::ApiError;
 use super::extract::{open_link, ApiJson, ApiMultipart, ApiPath, ApiQuery, ClientAddr};
@@ -119,7 +119,7 @@ pub struct LinkPageQuery {
     summary = "What a link shows",
     description = "Public: the token is the credential; a password-protected link also needs the `cairn_link` cookie from `POST /api/v1/s/{token}/unlock`, and without it answers only `needs_password: true`. A file request never lists what its folder holds.",
     params(
-        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token, as in `/s/{token}`."),
+        LinkTokenParam,
         ("path" = Option<String>, Query, nullable = false, max_length = 4095, pattern = r#"^/?(?:(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*(?:/(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*)*)?/?$"#, description = "A path inside the shared folder, such as `/photos`; `/` (the default) is the shared entry. Names without control characters or backslashes, not `.` or `..`, at most 255 bytes of UTF-8 each."),
     ),
     responses(
@@ -151,7 +151,7 @@ pub async fn link_show(
     summary = "Enter a link's password",
     description = "Public. On success sets the `cairn_link` cookie (HttpOnly, SameSite=Lax, scoped to this link's pages and API paths), which later requests of this link must carry. Wrong passwords are limited per link and per client: after 5 wrong ones for a link (20 for a client over all links) within a minute, the answer is 429 until the window has passed.",
     params(
-        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        LinkTokenParam,
     ),
     request_body = LinkPassword,
     responses(
@@ -271,7 +271,7 @@ async fn link_content(
     summary = "Download what a link shares",
     description = "Public (with the `cairn_link` cookie for a password-protected link). A file honours one `Range`; a folder streams as a ZIP archive. Each whole download adds one to the link's download count.",
     params(
-        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        LinkTokenParam,
         ("inline" = Option<String>, Query, nullable = false, description = "Any value: show an image in the browser (`Content-Disposition: inline`) instead of downloading it; previews are not counted."),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range, as for `GET /api/v1/files/{file_id}/content`."),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags from an earlier answer (the quoted content hash), or `*`; a match answers 304."),
@@ -282,9 +282,7 @@ async fn link_content(
             (Binary = "application/zip"),
         )),
         (status = 206, description = "The requested range of the file.", body = Binary, content_type = "application/octet-stream"),
-        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
-            ("ETag" = String, description = "The content hash, quoted."),
-        )),
+        (status = 304, response = inline(NotModified)),
         (status = 401, response = inline(LinkPasswordRequired)),
         (status = 403, description = "`forbidden`: a file request offers nothing to download.", body = ErrorBody),
         (status = 404, response = inline(LinkNotFound)),
@@ -311,7 +309,7 @@ pub async fn link_content_root(
     summary = "Download a file or folder inside a shared folder",
     description = "Public (with the `cairn_link` cookie for a password-protected link). The path is relative to the shared folder, each name percent-encoded; `..`, backslashes and encoded `/` are refused. A file honours one `Range`; a folder streams as a ZIP archive.",
     params(
-        ("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token."),
+        LinkTokenParam,
         ("path" = String, Path, max_length = 4095, pattern = r#"^(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*(?:/(?:\.{0,2}[^/\\.\u0000-\u001F\u007F-\u009F]|\.{3})[^/\\\u0000-\u001F\u007F-\u009F]*)*/?$"#, description = "The path inside the shared folder, such as `photos/a.jpg`: each name percent-encoded, with `/` (plain or as `%2F`) between them; no control characters, backslashes, `.` or `..`."),
         ("inline" = Option<String>, Query, nullable = false, description = "Any value: show an image in the browser instead of downloading it; previews are not counted."),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range."),
@@ -323,9 +321,7 @@ pub async fn link_content_root(
             (Binary = "application/zip"),
         )),
         (status = 206, description = "The requested range of the file.", body = Binary, content_type = "application/octet-stream"),
-        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
-            ("ETag" = String, description = "The content hash, quoted."),
-        )),
+        (status = 304, response = inline(NotModified)),
         (status = 400, description = "`invalid-path` or `bad-request`: the path is malformed or tries to leave the shared folder.", body = ErrorBody),
         (status = 401, response = inline(LinkPasswordRequired)),
         (status = 403, description = "`forbidden`: a file request offers nothing to download.", body = ErrorBody),
@@ -351,7 +347,7 @@ pub async fn link_content_path(
     tag = "links",
     summary = "Upload parameters for a file request",
     description = "Public: the same as `GET /api/v1/config`, under the link's path so that uploaders can be pointed at one base address.",
-    params(("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token.")),
+    params(LinkTokenParam),
     responses(
         (status = 200, description = "Chunking parameters and request limits.", body = ServerConfig),
     ),
@@ -371,7 +367,7 @@ pub async fn link_config(
     tag = "links",
     summary = "Send a small file to a file request in one request",
     description = "A `file` field with the bytes, named by its file name; the whole request must fit in `max_request_bytes` of `GET /api/v1/config`. A taken name gets a conflicted-copy name that only the owner sees; the answer is the same whatever the folder holds.",
-    params(("token" = String, Path, max_length = 128, pattern = r#"^[^\u0000-\u001F\u007F-\u009F]+$"#, description = "The link's token.")),
+    params(LinkTokenParam),
     request_body(content = Binary, content_type = "multipart/form-data", description = "A `file` field."),
     responses(
         (status = 201, description = "Saved.", body = UploadCommitted),

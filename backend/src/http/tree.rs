@@ -3,7 +3,7 @@
 
 use super::content::serve_content;
 use super::convert::{decode_cursor, delta_entry, encode_cursor, file_meta, version_meta};
-use super::doc_rows::{Unauthenticated, ViewerForbidden};
+use super::doc_rows::{EntryNotFound, NotModified, Unauthenticated, ViewerForbidden};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use super::state::AppState;
@@ -39,7 +39,7 @@ fn parse_rev(rev: &str) -> Result<u64, Error> {
         (status = 200, description = "The trashed entry, with the path it had.", body = TrashEntry),
         (status = 400, description = "`bad-request`: the root folder cannot be deleted.", body = ErrorBody),
         (status = 401, response = inline(Unauthenticated)),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 404, response = inline(EntryNotFound)),
         (status = 403, response = inline(ViewerForbidden)),
     ),
 )]
@@ -129,7 +129,7 @@ pub async fn trash_restore(
         (status = 200, description = "The entry at its new path; missing folders on the way were created.", body = FileMeta),
         (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the target is `/`, the entry is the root folder, a folder would move into itself, or the body is not the JSON this endpoint takes.", body = ErrorBody),
         (status = 401, response = inline(Unauthenticated)),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 404, response = inline(EntryNotFound)),
         (status = 409, description = "`already-exists`: something else is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
         (status = 403, response = inline(ViewerForbidden)),
         (status = 507, description = "`too-many-entries`: the user has as many files and folders as an account may hold. (missing folders on the way are made)", body = ErrorBody),
@@ -164,7 +164,7 @@ pub async fn files_move(
         (status = 201, description = "The copy; file contents are shared, not duplicated.", body = FileMeta),
         (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the target is `/`, a folder would be copied into itself, or the body is not the JSON this endpoint takes.", body = ErrorBody),
         (status = 401, response = inline(Unauthenticated)),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 404, response = inline(EntryNotFound)),
         (status = 409, description = "`already-exists`: something is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
         (status = 507, description = "`quota-exceeded`: the copy does not fit in what is left of the user's quota (copies count like any file). `too-many-entries`: the user has as many files and folders as an account may hold.", body = ErrorBody),
         (status = 403, response = inline(ViewerForbidden)),
@@ -198,7 +198,7 @@ pub async fn files_copy(
         (status = 200, description = "Versions, newest first.", body = VersionList),
         (status = 400, description = "`bad-request`: the id names a folder, and folders have no versions.", body = ErrorBody),
         (status = 401, response = inline(Unauthenticated)),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 404, response = inline(EntryNotFound)),
     ),
 )]
 pub async fn versions_list(
@@ -244,9 +244,7 @@ pub async fn versions_list(
             ("Content-Length" = u64, description = "Bytes in this answer."),
             ("Content-Disposition" = String, description = "`attachment` with the file's name."),
         )),
-        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
-            ("ETag" = String, description = "The content hash, quoted."),
-        )),
+        (status = 304, response = inline(NotModified)),
         (status = 400, description = "`bad-request`: the revision is not a positive integer.", body = ErrorBody),
         (status = 401, response = inline(Unauthenticated)),
         (status = 404, description = "`not-found`: no live file with that id, or it has no such revision.", body = ErrorBody),
