@@ -2,12 +2,13 @@
 //! encodings answers share (a link's address, a message in a redirect's query). A
 //! leaf: it names no other module of the HTTP layer.
 
-use crate::core::{Limits, ShareView};
+use crate::core::{Limits, LinkReceipt, ShareView};
 use crate::domain::{
     Change, Error, FileEntry, RelPath, ShareKind, SharePermission, User, VersionInfo,
 };
 use frontend::api::types::{
-    DeltaEntry, FileMeta, SearchResults, ServerConfig, ShareInfo, UserInfo, VersionMeta,
+    DeltaEntry, FileMeta, SearchResults, ServerConfig, ShareInfo, UploadCommitted, UserInfo,
+    VersionMeta,
 };
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -173,6 +174,24 @@ pub fn share_info(view: &ShareView) -> ShareInfo {
         expires_at: share.expires_at,
         download_count: share.download_count,
         created_at: share.created_at,
+    }
+}
+
+/// The answer to an upload through a link: where the file went, and nothing about
+/// the owner's file that may have had the name.
+pub fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
+    UploadCommitted {
+        file: FileMeta {
+            id: String::new(),
+            name: receipt.path.name().unwrap_or_default().to_string(),
+            path: receipt.path.to_string(),
+            is_folder: false,
+            size: receipt.size,
+            rev: 1,
+            content_hash: None,
+            modified_at: receipt.received_at,
+        },
+        conflict: false,
     }
 }
 

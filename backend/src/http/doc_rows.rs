@@ -1,13 +1,13 @@
 //! Rows of the OpenAPI document that many operations share, each written once as a
 //! reusable response: operations name them in their `responses(...)` as
 //! `response = inline(…)`, and the document's modifiers merge them into every
-//! operation of the kind that answers them (see `openapi.rs`). A leaf: it names no
+//! operation of the kind that answers them (`doc_modifiers.rs`). A leaf: it names no
 //! other module of the HTTP layer.
 //!
 //! Each description starts with the error code it documents, in backticks, which is
 //! how a modifier tells that an operation already names it.
 
-#![allow(dead_code)] // The types only describe answers; none is built.
+#![allow(dead_code)] // The types only describe answers: none is built, no field read.
 
 use frontend::api::types::ErrorBody;
 use utoipa::ToResponse;

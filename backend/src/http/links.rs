@@ -7,8 +7,8 @@
 //! Every path a link holder names is parsed relative to the share's root and refused
 //! when it could climb out of it.
 
-use super::content::{image_type, serve_content, show_inline, zip_response};
-use super::convert::{permission_to_wire, server_config};
+use super::content::{serve_content, show_inline, zip_response};
+use super::convert::{link_committed, server_config};
 use super::cookies::{link_grant, set_grant};
 use super::doc_rows::{
     ChunkBusyOnStore, LinkExpired, LinkNotFound, LinkPasswordRequired, LinkTokenParam,
@@ -16,94 +16,19 @@ use super::doc_rows::{
 };
 use super::error::ApiError;
 use super::extract::{open_link, ApiJson, ApiMultipart, ApiPath, ApiQuery, ClientAddr};
+use super::link_view::share_page;
 use super::state::AppState;
 use super::upload_wire::read_file_field;
-use super::uploads::link_committed;
 use super::wire_schemas::Binary;
-use crate::core::{Download, LinkView};
-use crate::domain::{share_subpath, Error, FileEntry, RelPath};
+use crate::core::Download;
+use crate::domain::{share_subpath, Error, RelPath};
 use axum::extract::{FromRequest, OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use frontend::api::types::{
-    ErrorBody, LinkPassword, ServerConfig, SharePage, SharedEntry, UploadCommitted,
-};
+use frontend::api::types::{ErrorBody, LinkPassword, ServerConfig, SharePage, UploadCommitted};
 
 type ApiResult<T> = Result<T, ApiError>;
-
-fn shared_entry(entry: &FileEntry, path: &RelPath) -> SharedEntry {
-    SharedEntry {
-        name: entry.name.clone(),
-        path: path.to_string(),
-        is_folder: entry.is_folder,
-        size: entry.size,
-        modified_at: entry.modified_at,
-        is_image: !entry.is_folder && image_type(&entry.name).is_some(),
-    }
-}
-
-/// What a link shows at `path` (relative to its root), for its page and its API.
-pub async fn share_page(
-    state_core: &crate::core::Core,
-    grant: Option<&str>,
-    token: &str,
-    path: &str,
-) -> Result<SharePage, Error> {
-    let sub = share_subpath(path)?;
-    let access = match state_core.open_link(token, grant).await {
-        Err(Error::LinkPasswordRequired) => {
-            let access = state_core.find_link(token).await?;
-            return Ok(SharePage {
-                token: token.to_string(),
-                needs_password: true,
-                permission: permission_to_wire(access.share.permission),
-                name: String::new(),
-                owner: String::new(),
-                expires_at: access.share.expires_at,
-                path: "/".into(),
-                is_folder: false,
-                file: None,
-                entries: Vec::new(),
-                max_form_upload_bytes: 0,
-            });
-        }
-        other => other?,
-    };
-    let mut page = SharePage {
-        token: token.to_string(),
-        needs_password: false,
-        permission: permission_to_wire(access.share.permission),
-        name: access.root.name.clone(),
-        owner: access.owner.username.clone(),
-        expires_at: access.share.expires_at,
-        path: "/".into(),
-        is_folder: access.root.is_folder,
-        file: None,
-        entries: Vec::new(),
-        max_form_upload_bytes: state_core
-            .limits()
-            .max_request_bytes
-            .saturating_sub(64 * 1024),
-    };
-    match state_core.link_view(&access, &sub).await? {
-        LinkView::UploadOnly { .. } => {}
-        LinkView::File { file, path } => {
-            page.path = path.to_string();
-            page.is_folder = false;
-            page.file = Some(shared_entry(&file, &path));
-        }
-        LinkView::Folder { path, entries, .. } => {
-            page.path = path.to_string();
-            page.is_folder = true;
-            page.entries = entries
-                .iter()
-                .map(|(entry, path)| shared_entry(entry, path))
-                .collect();
-        }
-    }
-    Ok(page)
-}
 
 #[derive(serde::Deserialize)]
 pub struct LinkPageQuery {

@@ -1,6 +1,14 @@
 //! The HTTP surface: the `/api/v1` JSON API, the form posts of the log-in pages, and
 //! the Leptos pages rendered on the server. The only module that knows axum, status
 //! codes or JSON; handlers parse, call `core`, and map the result.
+//!
+//! The handler modules (`meta`, `auth`, `tokens`, `files`, `tree`, `uploads`,
+//! `shares`, `links`, `link_pages`, `sync`, `pages`) stand on leaf modules that name
+//! no handler module: `state`, `error`, `extract`, `cookies`, `content`, `convert`,
+//! `range`, `link_view`, `upload_wire`, `wire_schemas`, `doc_rows`, `doc_modifiers`, and the
+//! middlewares `origin` and `slow_clients`. No handler module imports another, no
+//! module imports one that imports it back, and `openapi` imports the handlers while
+//! nothing imports it.
 
 mod auth;
 mod content;
@@ -12,6 +20,7 @@ pub mod error;
 pub mod extract;
 mod files;
 mod link_pages;
+mod link_view;
 mod links;
 mod meta;
 mod openapi;

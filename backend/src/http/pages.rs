@@ -8,7 +8,7 @@ use super::cookies::{
 };
 use super::error::error_body;
 use super::extract::{presented_secret, ClientAddr};
-use super::links::share_page;
+use super::link_view::share_page;
 use super::state::AppState;
 use crate::core::Core;
 use crate::domain::{Error, FileId, RelPath, User};

@@ -9,7 +9,7 @@
 //! skipped, what is replaced) and in the answers here: paths relative to the shared
 //! folder, no device or base file, and a commit that tells nothing of the folder.
 
-use super::convert::file_meta;
+use super::convert::{file_meta, link_committed};
 use super::doc_rows::{
     ChunkBusyOnCommit, ChunkBusyOnPut, ChunkBusyOnStore, ChunkMismatch, LinkTwin, QuotaExceeded,
     TooLarge, Unauthenticated, UploadExpired, UploadNotFound, ViewerForbidden,
@@ -22,7 +22,7 @@ use super::upload_wire::{
     PackedQuery,
 };
 use super::wire_schemas::{Binary, CompleteConflict, SmallUpload};
-use crate::core::{Committed, InitRequest, LinkReceipt, UploadState};
+use crate::core::{Committed, InitRequest, UploadState};
 use crate::domain::{
     share_subpath, CommitOutcome, ConflictPolicy, Error, FileId, RelPath, UploadId,
 };
@@ -442,24 +442,6 @@ fn commit_answer(
 struct ConflictBody {
     error: frontend::api::types::ErrorDetail,
     current: FileMeta,
-}
-
-/// The answer to an upload through a link: where the file went, and nothing about
-/// the owner's file that may have had the name.
-pub fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
-    UploadCommitted {
-        file: FileMeta {
-            id: String::new(),
-            name: receipt.path.name().unwrap_or_default().to_string(),
-            path: receipt.path.to_string(),
-            is_folder: false,
-            size: receipt.size,
-            rev: 1,
-            content_hash: None,
-            modified_at: receipt.received_at,
-        },
-        conflict: false,
-    }
 }
 
 /// The upload operations as link holders call them, at
