@@ -316,3 +316,17 @@ pub async fn link_upload_small(
     let receipt = state.core.link_upload_small(&access, &name, bytes).await?;
     Ok((StatusCode::CREATED, Json(link_committed(&receipt))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn escapes_decode_and_malformed_ones_are_refused() {
+        assert_eq!(percent_decode("a%2Fb%C3%BC c").as_deref(), Some("a/bü c"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        for malformed in ["%zz", "%4", "50%", "%+f", "%FF", "%C3"] {
+            assert_eq!(percent_decode(malformed), None, "{malformed}");
+        }
+    }
+}
