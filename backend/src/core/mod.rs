@@ -6,21 +6,25 @@
 
 mod access;
 mod accounts;
+mod chunk_puts;
 mod events;
 mod files;
 mod gc;
 mod password_work;
 mod shares;
 mod slots;
+mod small_uploads;
+mod uploader;
 mod uploads;
 
+pub use uploader::{Committed, LinkReceipt, Uploader};
 pub use uploads::{InitRequest, UploadState};
 
 pub use accounts::ApiToken;
 pub use events::{ChangeFeed, PollOutcome, StreamItem};
 pub use files::{DeltaPage, Download, FileContent, ZipItem};
 pub use gc::GcReport;
-pub use shares::{LinkAccess, LinkReceipt, LinkView, ShareChange, ShareRequest, ShareView};
+pub use shares::{LinkAccess, LinkView, ShareChange, ShareRequest, ShareView};
 pub use slots::Slot;
 
 use crate::domain::{Error, OpenUploadLimits, User};

@@ -1,25 +1,19 @@
-//! Sharing (DESIGN §8): making, listing, changing and revoking shares, and everything
-//! a link holder may do through a link: open it (with its password), list and
-//! download inside its root, and upload into a file request.
+//! Sharing (DESIGN §8): making, listing, changing and revoking shares, and what a
+//! link holder may do through a link: open it (with its password), list and
+//! download inside its root. Uploads into a file request are in `uploader.rs`.
 //!
 //! Every path a link holder names is resolved relative to the share's root and never
 //! leaves it; a link holder acts in the owner's namespace only through the methods
 //! here, which check the link's permission first.
 
-use super::access::View;
 use super::password_work::Lane;
-use super::uploads::DedupScope;
-use super::{now_ms, Core, Download, InitRequest, UploadState};
+use super::{now_ms, Core, Download};
 use crate::domain::{
-    check_expiry, check_new_share, check_share_password, password_within_limit, relative_to,
-    secrets_equal, share_grant, valid_username, within_root, CommitOutcome, ConflictPolicy, Error,
-    FileEntry, FileId, RelPath, Share, ShareKind, SharePermission, ShareRecord, ShareToken,
-    UploadId, UploadSession, User, LINK_DEVICE, MAX_PASSWORD_BYTES,
+    check_expiry, check_new_share, check_share_password, password_within_limit, secrets_equal,
+    share_grant, valid_username, within_root, Error, FileEntry, FileId, RelPath, Share, ShareKind,
+    SharePermission, ShareRecord, ShareToken, User, MAX_PASSWORD_BYTES,
 };
 use crate::ports::StoreError;
-use bytes::Bytes;
-use futures::Stream;
-use wasm_chunker::ChunkId;
 
 /// A new share, as parsed from the request.
 #[derive(Debug, Clone)]
@@ -422,7 +416,7 @@ impl Core {
     }
 
     /// The path in the owner's tree of `sub`, relative to the link's root.
-    fn link_path(access: &LinkAccess, sub: &RelPath) -> Result<RelPath, Error> {
+    pub(super) fn link_path(access: &LinkAccess, sub: &RelPath) -> Result<RelPath, Error> {
         within_root(&access.root_path, sub)
     }
 
@@ -505,190 +499,12 @@ impl Core {
         Ok(download)
     }
 
-    fn check_can_upload(access: &LinkAccess) -> Result<(), Error> {
+    pub(super) fn check_can_upload(access: &LinkAccess) -> Result<(), Error> {
         if access.share.permission != SharePermission::UploadOnly || !access.root.is_folder {
             return Err(Error::Forbidden(
                 "this link does not take uploads; only file-request links do".into(),
             ));
         }
         Ok(())
-    }
-
-    /// Starts an upload through a file-request link: `request.path` is relative to
-    /// the shared folder. The upload never replaces a file: one whose name is taken
-    /// when it commits is saved beside it under a conflicted-copy name. Nothing the
-    /// owner stores is skipped, so the answer reveals nothing of what is there.
-    pub async fn link_upload_init(
-        &self,
-        access: &LinkAccess,
-        request: InitRequest,
-    ) -> Result<(UploadSession, Vec<u64>), Error> {
-        Self::check_can_upload(access)?;
-        let path = Self::link_path(access, &request.path)?;
-        if request.path.is_root() {
-            return Err(Error::BadRequest(
-                "give the file's name, such as /notes.txt, for where it goes in the shared folder"
-                    .into(),
-            ));
-        }
-        let request = InitRequest {
-            path,
-            // A file id that matches no file: whatever holds the name at commit is
-            // "another file", so the upload becomes a copy beside it.
-            base_file: Some(FileId::generate()),
-            parent_rev: None,
-            device: Some(LINK_DEVICE.to_string()),
-            ..request
-        };
-        self.upload_init_in(
-            &access.owner,
-            (&access.owner, &View::Own),
-            request,
-            DedupScope::ThisUpload,
-        )
-        .await
-        .map_err(hide_free_space)
-    }
-
-    /// An upload session started through this link (its path lies inside the root).
-    async fn link_upload_session(&self, access: &LinkAccess, id: &UploadId) -> Result<(), Error> {
-        Self::check_can_upload(access)?;
-        let session = self
-            .meta
-            .upload(&access.owner.id, id, Some(&[]))
-            .await?
-            .ok_or_else(|| Error::UploadNotFound(id.to_string()))?;
-        let path = RelPath::parse(&session.path)?;
-        let inside = relative_to(&access.root_path, &path).is_some_and(|sub| !sub.is_root());
-        if !inside || session.device.as_deref() != Some(LINK_DEVICE) {
-            return Err(Error::UploadNotFound(id.to_string()));
-        }
-        Ok(())
-    }
-
-    /// Announces further chunks of a link upload.
-    pub async fn link_upload_announce(
-        &self,
-        access: &LinkAccess,
-        id: &UploadId,
-        chunks: Vec<(u64, ChunkId, u64)>,
-    ) -> Result<Vec<u64>, Error> {
-        self.link_upload_session(access, id).await?;
-        self.upload_announce_in(&access.owner, id, chunks, DedupScope::ThisUpload)
-            .await
-    }
-
-    /// Stores chunks of a link upload.
-    pub async fn link_upload_put_chunks<B>(
-        &self,
-        access: &LinkAccess,
-        id: &UploadId,
-        indexes: &[u64],
-        declared: Option<u64>,
-        body: B,
-    ) -> Result<Vec<u64>, Error>
-    where
-        B: Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
-    {
-        self.link_upload_session(access, id).await?;
-        self.upload_put_chunks(&access.owner, id, indexes, declared, body)
-            .await
-    }
-
-    /// Where a link upload stands.
-    pub async fn link_upload_status(
-        &self,
-        access: &LinkAccess,
-        id: &UploadId,
-    ) -> Result<UploadState, Error> {
-        self.link_upload_session(access, id).await?;
-        self.upload_status_in(&access.owner, id, DedupScope::ThisUpload)
-            .await
-    }
-
-    /// Gives up a link upload.
-    pub async fn link_upload_cancel(
-        &self,
-        access: &LinkAccess,
-        id: &UploadId,
-    ) -> Result<(), Error> {
-        self.link_upload_session(access, id).await?;
-        self.drop_upload(&access.owner, id).await
-    }
-
-    /// Commits a link upload. The receipt tells only what was sent, whatever the
-    /// folder holds under that name.
-    pub async fn link_upload_complete(
-        &self,
-        access: &LinkAccess,
-        id: &UploadId,
-        content_hash: &str,
-    ) -> Result<LinkReceipt, Error> {
-        self.link_upload_session(access, id).await?;
-        let (outcome, sent_to) = self
-            .upload_complete_in(
-                &access.owner,
-                id,
-                content_hash,
-                ConflictPolicy::Beside,
-                DedupScope::ThisUpload,
-            )
-            .await
-            .map_err(hide_free_space)?;
-        Ok(Self::receipt(access, &sent_to, &outcome))
-    }
-
-    /// Stores a small file sent whole through a file-request link (the form that
-    /// works without JavaScript) into the shared folder, as `name`; a taken name gets
-    /// a conflicted-copy name, never a new version.
-    pub async fn link_upload_small(
-        &self,
-        access: &LinkAccess,
-        name: &str,
-        bytes: Bytes,
-    ) -> Result<LinkReceipt, Error> {
-        Self::check_can_upload(access)?;
-        let path = access.root_path.join(name)?;
-        let (outcome, sent_to) = self
-            .upload_small_as_new(&access.owner, path, bytes, Some(LINK_DEVICE.to_string()))
-            .await
-            .map_err(hide_free_space)?;
-        Ok(Self::receipt(access, &sent_to, &outcome))
-    }
-
-    /// What a link upload's sender is told: the path they sent to, relative to the
-    /// link's root, and what they sent, never where it landed.
-    fn receipt(access: &LinkAccess, sent_to: &RelPath, outcome: &CommitOutcome) -> LinkReceipt {
-        let entry = match outcome {
-            CommitOutcome::Committed(entry)
-            | CommitOutcome::Unchanged(entry)
-            | CommitOutcome::ConflictCopy(entry)
-            | CommitOutcome::Conflict { current: entry } => entry,
-        };
-        LinkReceipt {
-            path: relative_to(&access.root_path, sent_to).unwrap_or_else(RelPath::root),
-            size: entry.size,
-            received_at: entry.modified_at,
-        }
-    }
-}
-
-/// What the sender of a file through a file request learns of it: only what they
-/// sent, so that the answer is the same whatever the folder holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkReceipt {
-    /// The path the file was sent to, relative to the shared folder.
-    pub path: RelPath,
-    /// Its size in bytes.
-    pub size: u64,
-    /// When it was received, Unix milliseconds.
-    pub received_at: i64,
-}
-
-/// A full quota or entry cap, told to a link holder without the owner's numbers.
-fn hide_free_space(error: Error) -> Error {
-    match error {
-        Error::QuotaExceeded { .. } | Error::TooManyEntries { .. } => Error::RecipientFull,
-        other => other,
     }
 }

@@ -1,5 +1,8 @@
-//! The resumable, deduplicating upload protocol (DESIGN §5): init, announce, chunk
-//! PUTs (single or packed), status, complete.
+//! The resumable, deduplicating upload protocol (DESIGN §5): init, announce, status,
+//! cancel and complete, as each step works in the tree of the user it acts as (the
+//! chunk PUTs are in `chunk_puts.rs`, the one-request upload in `small_uploads.rs`).
+//! `uploader.rs` holds the entry points, which say who sends and check a link's
+//! rights first.
 
 use super::access::{Need, View};
 use super::{now_ms, Core};
@@ -7,74 +10,10 @@ use crate::domain::{
     chunks_needed, device_name, max_chunks, stored_inline, Commit, CommitOutcome, ConflictPolicy,
     Error, FileId, RelPath, Starter, UploadChunk, UploadId, UploadSession, User,
 };
-use crate::ports::{StoreError, UploadAdmission};
-use bytes::{Bytes, BytesMut};
-use futures::stream::{FuturesUnordered, Stream};
+use crate::ports::UploadAdmission;
 use futures::StreamExt;
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use wasm_chunker::{ChunkId, ChunkRef};
-
-/// One announced chunk being received: its bytes so far and their running SHA-256.
-struct ChunkAssembly {
-    chunk: UploadChunk,
-    bytes: BytesMut,
-    hasher: Sha256,
-}
-
-impl ChunkAssembly {
-    fn new(chunk: &UploadChunk) -> ChunkAssembly {
-        ChunkAssembly {
-            chunk: *chunk,
-            bytes: BytesMut::with_capacity(chunk.size as usize),
-            hasher: Sha256::new(),
-        }
-    }
-
-    /// Moves from the front of `frame` what this chunk still lacks; whether it is whole.
-    fn take(&mut self, frame: &mut Bytes) -> bool {
-        let wanted = self.chunk.size as usize - self.bytes.len();
-        let piece = frame.split_to(wanted.min(frame.len()));
-        self.hasher.update(&piece);
-        self.bytes.extend_from_slice(&piece);
-        self.bytes.len() == self.chunk.size as usize
-    }
-
-    /// The whole chunk, if its bytes hash to the announced id.
-    fn finish(self) -> Result<(UploadChunk, Bytes), Error> {
-        let actual = ChunkId(self.hasher.finalize().into());
-        if actual == self.chunk.id {
-            Ok((self.chunk, self.bytes.freeze()))
-        } else {
-            Err(Error::ChunkHashMismatch {
-                index: self.chunk.index,
-                expected: self.chunk.id.to_hex(),
-                actual: actual.to_hex(),
-            })
-        }
-    }
-}
-
-/// How often a file sent whole is committed again when a collector was deleting
-/// one of its chunks.
-const SMALL_COMMIT_ATTEMPTS: u32 = 10;
-
-/// Notes a finished chunk write: stored, or the request's first error.
-fn record_write(
-    write: Result<Result<UploadChunk, crate::ports::StoreError>, tokio::task::JoinError>,
-    stored: &mut Vec<UploadChunk>,
-    first_error: &mut Option<Error>,
-) {
-    match write {
-        Ok(Ok(chunk)) => stored.push(chunk),
-        Ok(Err(error)) => {
-            first_error.get_or_insert(error.into());
-        }
-        Err(failed) => {
-            first_error.get_or_insert(Error::Internal(format!("a chunk write failed: {failed}")));
-        }
-    }
-}
+use wasm_chunker::ChunkId;
 
 /// Whose stored chunks an upload may skip sending (DESIGN §5, dedup scope): never
 /// one the sender could not read, so that announcing a hash without its bytes
@@ -138,7 +77,7 @@ impl Core {
     }
 
     /// An open upload session with all its chunks, or only those at `only`.
-    async fn open_upload_at(
+    pub(super) async fn open_upload_at(
         &self,
         user: &User,
         id: &UploadId,
@@ -179,7 +118,7 @@ impl Core {
     /// Of `ids`, the chunks `requester` can already read, uploading into `acting`'s
     /// tree through `view`: in their own tree (files and open uploads), and through
     /// a share, in the shared folder's tree.
-    async fn readable_chunks(
+    pub(super) async fn readable_chunks(
         &self,
         requester: &User,
         (acting, view): (&User, &View),
@@ -207,8 +146,9 @@ impl Core {
         Ok(known)
     }
 
-    /// Starts an upload; answers which announced chunks must be sent.
-    pub async fn upload_init(
+    /// Starts an upload by `user` into their tree as they see it; answers which
+    /// announced chunks must be sent.
+    pub(super) async fn upload_init_of_user(
         &self,
         user: &User,
         mut request: InitRequest,
@@ -309,17 +249,8 @@ impl Core {
         Ok((session, needed))
     }
 
-    /// Announces further chunks; answers which of them must be sent.
-    pub async fn upload_announce(
-        &self,
-        user: &User,
-        id: &UploadId,
-        chunks: Vec<(u64, ChunkId, u64)>,
-    ) -> Result<Vec<u64>, Error> {
-        self.upload_announce_in(user, id, chunks, DedupScope::Reader)
-            .await
-    }
-
+    /// Announces further chunks of `user`'s upload `id`; answers which of all its
+    /// chunks must be sent.
     pub(super) async fn upload_announce_in(
         &self,
         user: &User,
@@ -373,187 +304,6 @@ impl Core {
         self.needed_of(requester, (user, &view), &all, scope).await
     }
 
-    /// Stores announced chunks sent in one body, concatenated in the order of
-    /// `indexes`, as the body streams in: each chunk is hashed while it arrives and
-    /// written as soon as it is whole, so a request holds a few chunks at most,
-    /// whatever its size. Each chunk is verified and stored on its own: one that
-    /// fails its check stores nothing, the others are kept, and the request answers
-    /// with the first error. `declared` is the body's announced length, if any.
-    pub async fn upload_put_chunks<B>(
-        &self,
-        user: &User,
-        id: &UploadId,
-        indexes: &[u64],
-        declared: Option<u64>,
-        mut body: B,
-    ) -> Result<Vec<u64>, Error>
-    where
-        B: Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
-    {
-        if indexes.is_empty() {
-            return Err(Error::BadRequest(
-                "no chunk indexes given; add ?indexes=0,1,…".into(),
-            ));
-        }
-        // Only the chunks this request carries: a large upload has thousands.
-        let (acting, upload, _) = self.open_upload_at(user, id, Some(indexes)).await?;
-        let user = &acting;
-        let by_index: HashMap<u64, &UploadChunk> =
-            upload.chunks.iter().map(|c| (c.index, c)).collect();
-        let mut expected = Vec::with_capacity(indexes.len());
-        let mut seen = HashSet::new();
-        for index in indexes {
-            let chunk = by_index.get(index).ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "chunk {index} was not announced; announce it first"
-                ))
-            })?;
-            if !seen.insert(*index) {
-                return Err(Error::BadRequest(format!(
-                    "chunk {index} is listed twice in indexes"
-                )));
-            }
-            expected.push(**chunk);
-        }
-        let total: u64 = expected.iter().map(|c| c.size).sum();
-        let size_error = |actual: u64| {
-            match expected.as_slice() {
-            [single] => Error::ChunkSizeMismatch {
-                index: single.index,
-                expected: single.size,
-                actual,
-            },
-            _ => Error::BadRequest(format!(
-                "the body holds {actual} bytes but chunks {indexes:?} were announced with {total}; send exactly their bytes, in that order"
-            )),
-        }
-        };
-        let limit = self.limits.max_request_bytes;
-        if total > limit {
-            return Err(Error::TooLarge { size: total, limit });
-        }
-        if let Some(declared) = declared.filter(|&declared| declared != total) {
-            return Err(size_error(declared));
-        }
-
-        let mut writes = FuturesUnordered::new();
-        let mut stored = Vec::new();
-        let mut inline = Vec::new();
-        let mut first_error = None;
-        let mut chunks = expected.iter();
-        let mut current = chunks.next().map(ChunkAssembly::new);
-        let mut received = 0u64;
-        'body: while let Some(frame) = body.next().await {
-            let mut frame = match frame {
-                Ok(frame) => frame,
-                Err(e) => {
-                    first_error = Some(Error::BadRequest(format!(
-                        "the body broke off after {received} bytes ({e}); ask GET /api/v1/files/upload/{id} which chunks are missing and send those again"
-                    )));
-                    break;
-                }
-            };
-            received += frame.len() as u64;
-            while !frame.is_empty() {
-                let Some(assembly) = current.as_mut() else {
-                    first_error = Some(size_error(received.max(total + 1)));
-                    break 'body;
-                };
-                let whole = assembly.take(&mut frame);
-                if !whole {
-                    continue;
-                }
-                if let Some(done) = current.take() {
-                    match done.finish() {
-                        Ok((chunk, bytes)) if stored_inline(chunk.size) => {
-                            stored.push(chunk);
-                            inline.push((chunk.id, bytes));
-                        }
-                        Ok((chunk, bytes)) => {
-                            // At most two writes pending per request: the body waits.
-                            while writes.len() >= 2 {
-                                if let Some(write) = writes.next().await {
-                                    record_write(write, &mut stored, &mut first_error);
-                                }
-                            }
-                            // Spawned, so the write runs while the body streams on.
-                            let blobs = std::sync::Arc::clone(&self.blobs);
-                            writes.push(tokio::spawn(async move {
-                                blobs.put(&chunk.id, bytes).await.map(|()| chunk)
-                            }));
-                        }
-                        Err(mismatch) => {
-                            first_error.get_or_insert(mismatch);
-                        }
-                    }
-                }
-                current = chunks.next().map(ChunkAssembly::new);
-            }
-        }
-        if first_error.is_none() && (current.is_some() || received != total) {
-            first_error = Some(size_error(received));
-        }
-        while let Some(write) = writes.next().await {
-            record_write(write, &mut stored, &mut first_error);
-        }
-        if !stored.is_empty() {
-            let collecting = self
-                .meta
-                .chunks_received(&user.id, id, &stored, &inline, now_ms())
-                .await?;
-            if let Some(busy) = self.check_received(user, id, &stored, &collecting).await? {
-                first_error.get_or_insert(busy);
-            }
-        }
-        match first_error {
-            Some(error) => Err(error),
-            // In the order of the request.
-            None => Ok(expected.iter().map(|c| c.index).collect()),
-        }
-    }
-
-    /// The error to answer when chunks `stored` of upload `id` must be sent again:
-    /// `collecting` were being deleted by garbage collection as they arrived, and a
-    /// collector that finished just before their record was made may have deleted
-    /// the bytes of others after they were written (their "received" mark is then
-    /// taken back). Every chunk is checked, so that a new chunk and one another user
-    /// stores take the same time.
-    async fn check_received(
-        &self,
-        user: &User,
-        id: &UploadId,
-        stored: &[UploadChunk],
-        collecting: &[ChunkId],
-    ) -> Result<Option<Error>, Error> {
-        let checks = stored
-            .iter()
-            .filter(|c| !stored_inline(c.size) && !collecting.contains(&c.id))
-            .map(|c| async move { Ok::<_, Error>((c.index, self.blobs.contains(&c.id).await?)) });
-        let lost: Vec<u64> = futures::future::try_join_all(checks)
-            .await?
-            .into_iter()
-            .filter(|(_, present)| !present)
-            .map(|(index, _)| index)
-            .collect();
-        if !lost.is_empty() {
-            self.meta.chunks_lost(&user.id, id, &lost).await?;
-        }
-        let busy = stored
-            .iter()
-            .filter(|c| collecting.contains(&c.id))
-            .map(|c| c.index)
-            .chain(lost)
-            .min();
-        Ok(busy.map(|index| Error::ChunkBusy(format!("chunk {index}"))))
-    }
-
-    /// Gives up an unfinished upload: the session goes, and the chunks only it
-    /// held are collected once their grace period has passed.
-    pub async fn upload_cancel(&self, user: &User, id: &UploadId) -> Result<(), Error> {
-        let (acting, upload, _) = self.place_of_upload(user, id, Some(&[])).await?;
-        self.drop_upload(&acting, &upload.id).await
-    }
-
     /// Deletes `owner`'s upload session `id`; not found when it is already gone.
     pub(super) async fn drop_upload(&self, owner: &User, id: &UploadId) -> Result<(), Error> {
         if self.meta.delete_upload(&owner.id, id).await? {
@@ -563,11 +313,7 @@ impl Core {
         }
     }
 
-    /// Where an upload stands, for resuming it.
-    pub async fn upload_status(&self, user: &User, id: &UploadId) -> Result<UploadState, Error> {
-        self.upload_status_in(user, id, DedupScope::Reader).await
-    }
-
+    /// Where `user`'s upload `id` stands, for resuming it.
     pub(super) async fn upload_status_in(
         &self,
         user: &User,
@@ -633,41 +379,8 @@ impl Core {
         }
     }
 
-    /// Checks that `size` bytes at `path` fit in the user's quota, with the usage
-    /// `user` carries (a new version replaces the current one's size): an early
-    /// refusal, before the commit's transaction enforces the quota exactly.
-    async fn check_quota_with(&self, user: &User, path: &RelPath, size: u64) -> Result<(), Error> {
-        let mut available = user.quota_bytes.saturating_sub(user.used_bytes);
-        if size <= available {
-            return Ok(());
-        }
-        if let Some(current) = self.meta.entry_by_path(&user.id, path).await? {
-            if !current.is_folder {
-                available += current.size;
-            }
-        }
-        if size > available {
-            return Err(Error::QuotaExceeded {
-                needed: size,
-                available,
-            });
-        }
-        Ok(())
-    }
-
-    /// Commits an upload whose chunks are all stored; answers what happened and the
-    /// upload's path.
-    pub async fn upload_complete(
-        &self,
-        user: &User,
-        id: &UploadId,
-        content_hash: &str,
-        on_conflict: ConflictPolicy,
-    ) -> Result<(CommitOutcome, RelPath), Error> {
-        self.upload_complete_in(user, id, content_hash, on_conflict, DedupScope::Reader)
-            .await
-    }
-
+    /// Commits `user`'s upload `id` once its chunks are all stored; answers what
+    /// happened and the upload's path.
     pub(super) async fn upload_complete_in(
         &self,
         user: &User,
@@ -728,175 +441,9 @@ impl Core {
         self.announce_commit(user, &outcome).await;
         Ok((outcome, view.show(&path)))
     }
-}
-
-impl Core {
-    /// Stores a whole file sent in one request (`POST /api/v1/files`): chunks it
-    /// here, stores the chunks the user does not have yet, and commits in one
-    /// transaction, without the round trips of an upload session.
-    pub async fn upload_small(
-        &self,
-        user: &User,
-        path: RelPath,
-        bytes: Bytes,
-        device: Option<String>,
-    ) -> Result<(CommitOutcome, RelPath), Error> {
-        let shown = path.clone();
-        let (acting, path, view) = self.tree_of_path(user, &path, Need::Write).await?;
-        let sender = Some((user, &view));
-        let (outcome, _) = self
-            .upload_small_at(&acting, sender, path, bytes, device, ConflictPolicy::Copy)
-            .await?;
-        Ok((outcome, shown))
-    }
-
-    /// [`Core::upload_small`] for a new file only, by a link holder: whatever is at
-    /// `path` stays as it is and the upload is saved beside it under a
-    /// conflicted-copy name.
-    pub(super) async fn upload_small_as_new(
-        &self,
-        user: &User,
-        path: RelPath,
-        bytes: Bytes,
-        device: Option<String>,
-    ) -> Result<(CommitOutcome, RelPath), Error> {
-        self.upload_small_at(user, None, path, bytes, device, ConflictPolicy::Beside)
-            .await
-    }
-
-    /// Stores a whole file in `user`'s tree. `sender` is who sent it and how they see
-    /// that tree; `None` for a link holder, for whom no stored chunk is skipped.
-    async fn upload_small_at(
-        &self,
-        user: &User,
-        sender: Option<(&User, &View)>,
-        path: RelPath,
-        bytes: Bytes,
-        device: Option<String>,
-        on_conflict: ConflictPolicy,
-    ) -> Result<(CommitOutcome, RelPath), Error> {
-        if path.is_root() {
-            return Err(Error::BadRequest(
-                "cannot upload to /; give a file path such as /notes.txt".into(),
-            ));
-        }
-        path.check_new()?;
-        let device = device_name(device)?;
-        let size = bytes.len() as u64;
-        // An early refusal with the usage known when the user authenticated (it may
-        // be seconds old); the commit's transaction enforces the quota exactly.
-        self.check_quota_with(user, &path, size).await?;
-        let params = self.limits.chunking;
-        let chunk = move |data: &[u8]| {
-            wasm_chunker::chunk_all(params, data)
-                .map_err(|e| Error::Internal(format!("server chunk parameters: {e}")))
-        };
-        // Chunking a few hundred KiB takes less time than a hop to a blocking thread.
-        let (chunks, content_hash) = if bytes.len() <= 256 * 1024 {
-            chunk(&bytes)?
-        } else {
-            let data = bytes.clone();
-            tokio::task::spawn_blocking(move || chunk(&data))
-                .await
-                .map_err(|e| Error::Internal(format!("chunking task failed: {e}")))??
-        };
-        let bytes_of = |c: &ChunkRef| {
-            let start = c.offset as usize;
-            (c.id, bytes.slice(start..start + c.len as usize))
-        };
-        // Small chunks go in with the commit; the others the user lacks are
-        // written to the blob store first.
-        let mut inline = Vec::new();
-        let mut large = Vec::new();
-        let mut seen = HashSet::new();
-        for c in chunks.iter().filter(|c| seen.insert(c.id)) {
-            if stored_inline(u64::from(c.len)) {
-                inline.push(bytes_of(c));
-            } else {
-                large.push(*c);
-            }
-        }
-        let ids: Vec<ChunkId> = large.iter().map(|c| c.id).collect();
-        let known = match sender {
-            Some((requester, view)) => self.readable_chunks(requester, (user, view), &ids).await?,
-            None => HashSet::new(),
-        };
-        let fresh: Vec<(ChunkId, Bytes)> = large
-            .iter()
-            .filter(|c| !known.contains(&c.id))
-            .map(bytes_of)
-            .collect();
-        let now = now_ms();
-        let upload = UploadSession {
-            id: UploadId::generate(),
-            owner: user.id.clone(),
-            path: path.to_string(),
-            size,
-            parent_rev: None,
-            base_file: None,
-            device,
-            created_at: now,
-            expires_at: now,
-            chunks: chunks
-                .iter()
-                .enumerate()
-                .map(|(index, c)| UploadChunk {
-                    index: index as u64,
-                    id: c.id,
-                    size: u64::from(c.len),
-                    received: true,
-                })
-                .collect(),
-        };
-        // A collector deleting one of these chunks right now makes the commit refuse
-        // (their bytes may be gone): they are written again once it is done.
-        let mut attempt = 0;
-        let outcome = loop {
-            self.put_blobs(&fresh).await?;
-            let commit = Commit {
-                upload: upload.clone(),
-                content_hash: hex::encode(content_hash),
-                on_conflict,
-                now: now_ms(),
-                session_stored: false,
-                inline: inline.clone(),
-            };
-            match self.meta.commit_upload(commit).await {
-                Err(StoreError::ChunkBusy(_)) if attempt < SMALL_COMMIT_ATTEMPTS => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                }
-                result => break result?,
-            }
-        };
-        // A collector that finished between the writes and the commit took bytes the
-        // file now references; the file holds them now, so writing them again is safe.
-        for (id, data) in &fresh {
-            if !self.blobs.contains(id).await? {
-                self.blobs.put(id, data.clone()).await?;
-            }
-        }
-        self.announce_commit(user, &outcome).await;
-        Ok((outcome, path))
-    }
-
-    /// Writes chunks to the blob store, a few at a time.
-    async fn put_blobs(&self, chunks: &[(ChunkId, Bytes)]) -> Result<(), Error> {
-        let blobs = std::sync::Arc::clone(&self.blobs);
-        let mut puts = futures::stream::iter(chunks.to_vec())
-            .map(move |(id, data)| {
-                let blobs = std::sync::Arc::clone(&blobs);
-                async move { blobs.put(&id, data).await }
-            })
-            .buffer_unordered(4);
-        while let Some(put) = puts.next().await {
-            put?;
-        }
-        Ok(())
-    }
 
     /// Announces a commit that wrote to the journal (all but a refused one).
-    async fn announce_commit(&self, user: &User, outcome: &CommitOutcome) {
+    pub(super) async fn announce_commit(&self, user: &User, outcome: &CommitOutcome) {
         if !matches!(outcome, CommitOutcome::Conflict { .. }) {
             self.announce(&user.id).await;
         }

@@ -1,7 +1,38 @@
-//! Conversions between domain types and `/api/v1` wire types.
+//! Conversions between domain types and `/api/v1` wire types, and the small
+//! encodings answers share (a link's address, a message in a redirect's query). A
+//! leaf: it names no other module of the HTTP layer.
 
-use crate::domain::{Change, Error, FileEntry, RelPath, User, VersionInfo};
-use frontend::api::types::{DeltaEntry, FileMeta, SearchResults, UserInfo, VersionMeta};
+use crate::core::{Limits, LinkReceipt, ShareView};
+use crate::domain::{
+    Change, Error, FileEntry, RelPath, ShareKind, SharePermission, User, VersionInfo,
+};
+use frontend::api::types::{
+    DeltaEntry, FileMeta, SearchResults, ServerConfig, ShareInfo, UploadCommitted, UserInfo,
+    VersionMeta,
+};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// What `%`-encoding leaves as it is: RFC 3986's unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `text` with every byte but the unreserved characters `%`-encoded (as UTF-8,
+/// upper-case hex): safe in a query value and in RFC 5987's `filename*`.
+pub fn encode_unreserved(text: &str) -> String {
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
+/// What every client needs before uploading.
+pub fn server_config(limits: &Limits) -> ServerConfig {
+    ServerConfig {
+        chunking: limits.chunking,
+        max_request_bytes: limits.max_request_bytes,
+        pack_target_bytes: limits.pack_target_bytes,
+    }
+}
 
 /// A user as the API shows it.
 pub fn user_info(user: &User) -> UserInfo {
@@ -85,4 +116,94 @@ pub fn delta_entry(change: Change) -> Result<DeltaEntry, Error> {
         device: change.device,
         at: change.at,
     })
+}
+
+/// A link's address on this server (relative, so it works behind any host name).
+pub fn link_url(token: &str) -> String {
+    format!("/s/{token}")
+}
+
+fn kind_to_wire(kind: ShareKind) -> frontend::api::types::ShareKind {
+    match kind {
+        ShareKind::Link => frontend::api::types::ShareKind::Link,
+        ShareKind::User => frontend::api::types::ShareKind::User,
+    }
+}
+
+/// A kind of share as the domain names it.
+pub fn kind_from_wire(kind: frontend::api::types::ShareKind) -> ShareKind {
+    match kind {
+        frontend::api::types::ShareKind::Link => ShareKind::Link,
+        frontend::api::types::ShareKind::User => ShareKind::User,
+    }
+}
+
+/// A share's permission as the API shows it.
+pub fn permission_to_wire(permission: SharePermission) -> frontend::api::types::SharePermission {
+    match permission {
+        SharePermission::Viewer => frontend::api::types::SharePermission::Viewer,
+        SharePermission::Editor => frontend::api::types::SharePermission::Editor,
+        SharePermission::UploadOnly => frontend::api::types::SharePermission::UploadOnly,
+    }
+}
+
+/// A share's permission as the domain names it.
+pub fn permission_from_wire(permission: frontend::api::types::SharePermission) -> SharePermission {
+    match permission {
+        frontend::api::types::SharePermission::Viewer => SharePermission::Viewer,
+        frontend::api::types::SharePermission::Editor => SharePermission::Editor,
+        frontend::api::types::SharePermission::UploadOnly => SharePermission::UploadOnly,
+    }
+}
+
+/// A share as the API shows it.
+pub fn share_info(view: &ShareView) -> ShareInfo {
+    let share = &view.record.share;
+    ShareInfo {
+        id: share.id.clone(),
+        kind: kind_to_wire(share.kind),
+        permission: permission_to_wire(share.permission),
+        file_id: share.file_id.to_string(),
+        name: view.name.clone(),
+        is_folder: view.is_folder,
+        path: view.path.clone(),
+        owner: view.record.owner_name.clone(),
+        recipient: view.record.recipient_name.clone(),
+        url: share.token.as_ref().map(|t| link_url(t.as_str())),
+        has_password: share.password_hash.is_some(),
+        expires_at: share.expires_at,
+        download_count: share.download_count,
+        created_at: share.created_at,
+    }
+}
+
+/// The answer to an upload through a link: where the file went, and nothing about
+/// the owner's file that may have had the name.
+pub fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
+    UploadCommitted {
+        file: FileMeta {
+            id: String::new(),
+            name: receipt.path.name().unwrap_or_default().to_string(),
+            path: receipt.path.to_string(),
+            is_folder: false,
+            size: receipt.size,
+            rev: 1,
+            content_hash: None,
+            modified_at: receipt.received_at,
+        },
+        conflict: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unreserved_characters_stay_unencoded() {
+        assert_eq!(
+            encode_unreserved("a-b._~ z/ü%\"\n"),
+            "a-b._~%20z%2F%C3%BC%25%22%0A"
+        );
+    }
 }

@@ -1,16 +1,18 @@
 //! Extractors that answer malformed input in the API's error shape: JSON bodies,
 //! query strings, path parameters, multipart forms, the authenticated user (session
-//! cookie or `Authorization: Bearer`), and the client address a request is counted
-//! against.
+//! cookie or `Authorization: Bearer`), who sends an upload (a user, or a link's
+//! holder), and the client address a request is counted against. Names no handler
+//! module.
 
-use super::{error::ApiError, AppState};
+use super::cookies::{link_grant, session_of};
+use super::error::{ApiError, RequestActor};
+use super::state::AppState;
+use crate::core::{Core, LinkAccess};
 use crate::domain::{Error, User};
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{header, request::Parts};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::http::{header, request::Parts, HeaderMap};
 use serde::de::DeserializeOwned;
-
-/// The name of the session cookie.
-pub const SESSION_COOKIE: &str = "cairn_session";
+use serde::Deserialize;
 
 /// A JSON body; malformed JSON becomes a `bad-request` error with the parser's reason.
 pub struct ApiJson<T>(pub T);
@@ -95,7 +97,7 @@ impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
 }
 
 /// The secret a request presents: a bearer token, else the session cookie.
-pub fn presented_secret(headers: &axum::http::HeaderMap) -> Option<String> {
+pub fn presented_secret(headers: &HeaderMap) -> Option<String> {
     if let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -103,19 +105,7 @@ pub fn presented_secret(headers: &axum::http::HeaderMap) -> Option<String> {
     {
         return Some(token.trim().to_string());
     }
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(session_from_cookie_header)
-}
-
-/// The session secret in a `Cookie` header.
-pub fn session_from_cookie_header(cookies: &str) -> Option<String> {
-    cookies.split(';').find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
-    })
+    session_of(headers)
 }
 
 /// The logged-in user; requests without valid credentials get `401 unauthenticated`.
@@ -129,7 +119,84 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let secret = presented_secret(&parts.headers).ok_or(ApiError(Error::Unauthenticated))?;
-        Ok(AuthUser(state.core.authenticate(&secret).await?))
+        let user = state.core.authenticate(&secret).await?;
+        if let Some(actor) = parts.extensions.get::<RequestActor>() {
+            actor.record(format!("user {}", user.id));
+        }
+        Ok(AuthUser(user))
+    }
+}
+
+/// Opens link `token` for a request, with the `cairn_link` grant it carries.
+pub async fn open_link(
+    core: &Core,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<LinkAccess, ApiError> {
+    Ok(core
+        .open_link(token, link_grant(headers).as_deref())
+        .await?)
+}
+
+/// Who sends an upload, as the request names them: on a `/api/v1/s/{token}/…`
+/// route the holder of link `token` (with the grant cookie they carry), elsewhere
+/// the user its credentials authenticate.
+///
+/// A user is authenticated before anything else of the request is read; a link is
+/// opened by [`Uploader::open`] once the handler has read the request, as the link
+/// routes always have: a malformed request is told so before the link is looked up.
+pub enum Uploader {
+    /// A logged-in user.
+    User(User),
+    /// The holder of a link, not checked yet.
+    Link {
+        /// The link's token, from the path.
+        token: String,
+        /// The `cairn_link` grant the request carries.
+        grant: Option<String>,
+    },
+}
+
+/// The token of a link route's path.
+#[derive(Deserialize)]
+struct LinkToken {
+    token: String,
+}
+
+impl Uploader {
+    /// The sender, with the link opened: it must exist, be unexpired, and be unlocked
+    /// when it has a password.
+    pub async fn open(self, core: &Core) -> Result<crate::core::Uploader, ApiError> {
+        Ok(match self {
+            Uploader::User(user) => crate::core::Uploader::User(user),
+            Uploader::Link { token, grant } => crate::core::Uploader::Link(Box::new(
+                core.open_link(&token, grant.as_deref()).await?,
+            )),
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Uploader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let on_link = parts
+            .extensions
+            .get::<MatchedPath>()
+            .is_some_and(|route| route.as_str().contains("/{token}/"));
+        if on_link {
+            // Every parameter is checked here, as the link routes did first.
+            let ApiPath(LinkToken { token }) = ApiPath::from_request_parts(parts, state).await?;
+            return Ok(Uploader::Link {
+                token,
+                grant: link_grant(&parts.headers),
+            });
+        }
+        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
+        Ok(Uploader::User(user))
     }
 }
 
@@ -141,7 +208,7 @@ pub struct ClientAddr(pub String);
 impl ClientAddr {
     /// The client of a request, from its connection and headers.
     pub fn of(
-        headers: &axum::http::HeaderMap,
+        headers: &HeaderMap,
         extensions: &axum::http::Extensions,
         state: &AppState,
     ) -> ClientAddr {
@@ -160,6 +227,13 @@ impl ClientAddr {
         ClientAddr(
             crate::domain::client_address(peer, &forwarded, &state.trusted_proxies).to_string(),
         )
+    }
+}
+
+impl ClientAddr {
+    /// The client of a request not taken apart into its parts.
+    pub fn of_request(request: &Request, state: &AppState) -> ClientAddr {
+        ClientAddr::of(request.headers(), request.extensions(), state)
     }
 }
 

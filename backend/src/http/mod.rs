@@ -1,57 +1,56 @@
 //! The HTTP surface: the `/api/v1` JSON API, the form posts of the log-in pages, and
 //! the Leptos pages rendered on the server. The only module that knows axum, status
 //! codes or JSON; handlers parse, call `core`, and map the result.
+//!
+//! The handler modules (`meta`, `auth`, `tokens`, `files`, `tree`, `uploads`,
+//! `shares`, `links`, `link_pages`, `sync`, `pages`) stand on leaf modules that name
+//! no handler module: `state`, `error`, `extract`, `cookies`, `content`, `convert`,
+//! `range`, `link_view`, `upload_wire`, `wire_schemas`, `doc_rows`, `doc_modifiers`, and the
+//! middlewares `origin` and `slow_clients`. No handler module imports another, no
+//! module imports one that imports it back, and `openapi` imports the handlers while
+//! nothing imports it.
 
-mod api;
+mod auth;
+mod content;
 mod convert;
+mod cookies;
+mod doc_modifiers;
+mod doc_rows;
 pub mod error;
 pub mod extract;
+mod files;
+mod link_pages;
+mod link_view;
+mod links;
+mod meta;
 mod openapi;
 mod origin;
 mod pages;
 mod range;
 mod shares;
 mod slow_clients;
+mod state;
 mod sync;
+mod tokens;
 mod tree;
+mod upload_wire;
+mod uploads;
+mod wire_schemas;
 
-pub use api::MAX_ZIP_IDS;
+pub use files::MAX_ZIP_IDS;
+pub use state::AppState;
 pub use sync::POLL_MAX_SECS;
 
-use crate::core::Core;
-use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::http::{header, HeaderValue};
-use axum::routing::{get, post, put};
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue, Method};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 use frontend::app::{shell, App};
-use leptos::prelude::{provide_context, LeptosOptions};
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The use cases.
-    pub core: Arc<Core>,
-    /// Leptos' settings (site directory, bundle name).
-    pub leptos_options: LeptosOptions,
-    /// Whether the benchmark body sink is served.
-    pub bench_endpoints: bool,
-    /// How long a request body may go without a byte before it is cut.
-    pub body_idle_timeout: std::time::Duration,
-    /// Reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Arc<[crate::domain::IpNetwork]>,
-    /// The origin browsers reach Cairn at, when configured; else each request's
-    /// `Host`.
-    pub public_origin: Option<String>,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> LeptosOptions {
-        state.leptos_options.clone()
-    }
-}
 
 /// The Content-Security-Policy of API answers (a downloaded file opened in the
 /// browser included): nothing may run.
@@ -88,103 +87,135 @@ fn page_status() -> frontend::ssr::PageStatus {
     }))
 }
 
-fn api_router(bench_endpoints: bool) -> Router<AppState> {
-    let router = if bench_endpoints {
-        Router::new().route("/bench/discard", put(api::bench_discard))
+/// The `/api/v1` routes as they are added, each recorded with its method, so that
+/// the OpenAPI document can be checked against what the router serves.
+struct ApiRoutes {
+    router: Router<AppState>,
+    listed: Vec<(Method, String)>,
+}
+
+impl ApiRoutes {
+    fn new() -> ApiRoutes {
+        ApiRoutes {
+            router: Router::new(),
+            listed: Vec::new(),
+        }
+    }
+
+    fn add(mut self, method: Method, path: &str, route: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, route);
+        self.listed.push((method, path.to_string()));
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.add(Method::GET, path, get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.add(Method::POST, path, post(handler))
+    }
+
+    fn put<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.add(Method::PUT, path, put(handler))
+    }
+
+    fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.add(Method::PATCH, path, patch(handler))
+    }
+
+    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.add(Method::DELETE, path, delete(handler))
+    }
+}
+
+/// Every `/api/v1` route, relative to that prefix. The resumable upload routes are
+/// served twice by the same handlers: for users, and under a link's token.
+fn api_routes(bench_endpoints: bool) -> ApiRoutes {
+    let routes = if bench_endpoints {
+        ApiRoutes::new().put("/bench/discard", meta::bench_discard)
     } else {
-        Router::new()
+        ApiRoutes::new()
     };
-    router
-        .route("/openapi.json", get(openapi::openapi_json))
-        .route("/config", get(api::get_config))
-        .route("/auth/signup", post(api::auth_signup))
-        .route("/auth/login", post(api::auth_login))
-        .route("/auth/logout", post(api::auth_logout))
-        .route("/me", get(api::me))
-        .route("/tokens", get(api::tokens_list).post(api::tokens_create))
-        .route(
-            "/tokens/{token_id}",
-            axum::routing::delete(api::tokens_delete),
-        )
-        .route("/files", get(api::files_list).post(api::files_upload_small))
-        .route(
-            "/files/{file_id}",
-            get(api::files_get).delete(tree::files_delete),
-        )
-        .route("/files/{file_id}/move", post(tree::files_move))
-        .route("/files/{file_id}/copy", post(tree::files_copy))
-        .route("/files/{file_id}/versions", get(tree::versions_list))
-        .route(
+    let routes = routes
+        .get("/openapi.json", openapi::openapi_json)
+        .get("/config", meta::get_config)
+        .post("/auth/signup", auth::auth_signup)
+        .post("/auth/login", auth::auth_login)
+        .post("/auth/logout", auth::auth_logout)
+        .get("/me", auth::me)
+        .get("/tokens", tokens::tokens_list)
+        .post("/tokens", tokens::tokens_create)
+        .delete("/tokens/{token_id}", tokens::tokens_delete)
+        .get("/files", files::files_list)
+        .post("/files", uploads::files_upload_small)
+        .get("/files/{file_id}", files::files_get)
+        .delete("/files/{file_id}", tree::files_delete)
+        .post("/files/{file_id}/move", tree::files_move)
+        .post("/files/{file_id}/copy", tree::files_copy)
+        .get("/files/{file_id}/versions", tree::versions_list)
+        .get(
             "/files/{file_id}/versions/{rev}/content",
-            get(tree::versions_content),
+            tree::versions_content,
         )
-        .route(
+        .post(
             "/files/{file_id}/versions/{rev}/restore",
-            post(tree::versions_restore),
+            tree::versions_restore,
         )
-        .route("/trash", get(tree::trash_list).delete(tree::trash_empty))
-        .route("/trash/{file_id}", axum::routing::delete(tree::trash_purge))
-        .route("/trash/{file_id}/restore", post(tree::trash_restore))
-        .route("/search", get(tree::search))
-        .route("/sync/delta", get(tree::sync_delta))
-        .route("/notifications/longpoll", get(sync::notifications_longpoll))
-        .route("/notifications/stream", get(sync::notifications_stream))
-        .route("/files/{file_id}/content", get(api::files_content))
-        .route("/zip", get(api::files_zip))
-        .route("/folders", post(api::folders_create))
-        .route("/files/upload/init", post(api::upload_init))
-        .route(
-            "/files/upload/{upload_id}",
-            get(api::upload_status).delete(api::upload_cancel),
+        .get("/trash", tree::trash_list)
+        .delete("/trash", tree::trash_empty)
+        .delete("/trash/{file_id}", tree::trash_purge)
+        .post("/trash/{file_id}/restore", tree::trash_restore)
+        .get("/search", tree::search)
+        .get("/sync/delta", tree::sync_delta)
+        .get("/notifications/longpoll", sync::notifications_longpoll)
+        .get("/notifications/stream", sync::notifications_stream)
+        .get("/files/{file_id}/content", files::files_content)
+        .get("/zip", files::files_zip)
+        .post("/folders", files::folders_create)
+        .get("/shares", shares::shares_list)
+        .post("/shares", shares::shares_create)
+        .patch("/shares/{share_id}", shares::shares_update)
+        .delete("/shares/{share_id}", shares::shares_delete)
+        .get("/s/{token}", links::link_show)
+        .post("/s/{token}/unlock", links::link_unlock)
+        .get("/s/{token}/content", links::link_content_root)
+        .get("/s/{token}/content/{*path}", links::link_content_path)
+        .get("/s/{token}/config", links::link_config)
+        .post("/s/{token}/files", links::link_upload_small);
+    ["", "/s/{token}"].into_iter().fold(routes, upload_routes)
+}
+
+/// The resumable upload routes under `prefix` (none, or a link's).
+fn upload_routes(routes: ApiRoutes, prefix: &str) -> ApiRoutes {
+    let at = |path: &str| format!("{prefix}{path}");
+    routes
+        .post(&at("/files/upload/init"), uploads::upload_init)
+        .get(&at("/files/upload/{upload_id}"), uploads::upload_status)
+        .delete(&at("/files/upload/{upload_id}"), uploads::upload_cancel)
+        .post(
+            &at("/files/upload/{upload_id}/chunks"),
+            uploads::upload_announce,
         )
-        .route(
-            "/files/upload/{upload_id}/chunks",
-            post(api::upload_announce).put(api::upload_put_packed),
+        .put(
+            &at("/files/upload/{upload_id}/chunks"),
+            uploads::upload_put_packed,
         )
-        .route(
-            "/files/upload/{upload_id}/chunks/{index}",
-            put(api::upload_put_chunk),
+        .put(
+            &at("/files/upload/{upload_id}/chunks/{index}"),
+            uploads::upload_put_chunk,
         )
-        .route(
-            "/files/upload/{upload_id}/complete",
-            post(api::upload_complete),
+        .post(
+            &at("/files/upload/{upload_id}/complete"),
+            uploads::upload_complete,
         )
-        .route(
-            "/shares",
-            get(shares::shares_list).post(shares::shares_create),
-        )
-        .route(
-            "/shares/{share_id}",
-            axum::routing::patch(shares::shares_update).delete(shares::shares_delete),
-        )
-        .route("/s/{token}", get(shares::link_show))
-        .route("/s/{token}/unlock", post(shares::link_unlock))
-        .route("/s/{token}/content", get(shares::link_content_root))
-        .route("/s/{token}/content/{*path}", get(shares::link_content_path))
-        .route("/s/{token}/config", get(shares::link_config))
-        .route("/s/{token}/files", post(shares::link_upload_small))
-        .route(
-            "/s/{token}/files/upload/init",
-            post(shares::link_upload_init),
-        )
-        .route(
-            "/s/{token}/files/upload/{upload_id}",
-            get(shares::link_upload_status).delete(shares::link_upload_cancel),
-        )
-        .route(
-            "/s/{token}/files/upload/{upload_id}/chunks",
-            post(shares::link_upload_announce).put(shares::link_upload_put_packed),
-        )
-        .route(
-            "/s/{token}/files/upload/{upload_id}/chunks/{index}",
-            put(shares::link_upload_put_chunk),
-        )
-        .route(
-            "/s/{token}/files/upload/{upload_id}/complete",
-            post(shares::link_upload_complete),
-        )
-        .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
+}
+
+fn api_router(bench_endpoints: bool) -> Router<AppState> {
+    api_routes(bench_endpoints)
+        .router
+        .fallback(meta::not_found)
+        .method_not_allowed_fallback(meta::method_not_allowed)
 }
 
 /// The whole application.
@@ -202,12 +233,12 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         // The bare API prefix is no page: answer it in the API's error shape.
-        .route("/api/v1/", axum::routing::any(api::not_found))
+        .route("/api/v1/", axum::routing::any(meta::not_found))
         .route("/", get(pages::home))
         .route("/login", post(pages::login_form))
         .route("/signup", post(pages::signup_form))
         .route("/logout", post(pages::logout_form))
-        .route("/s/{token}", post(shares::link_form))
+        .route("/s/{token}", post(link_pages::link_form))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -219,10 +250,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(shares::link_headers))
+        .layer(axum::middleware::from_fn(link_pages::link_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            shares::limit_link_requests,
+            link_pages::limit_link_requests,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.body_idle_timeout,
@@ -233,6 +264,8 @@ pub fn router(state: AppState) -> Router {
             origin::same_origin_writes,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        // Outside every other layer, so that a fault any of them answers is logged.
+        .layer(axum::middleware::from_fn(error::log_faults))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -246,4 +279,50 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::{api_routes, openapi};
+    use crate::core::Limits;
+    use std::collections::BTreeSet;
+
+    /// The methods an OpenAPI path item may hold.
+    const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];
+
+    /// A route as the document names it: under `/api/v1`, and a catch-all `{*name}`
+    /// as a plain parameter `{name}`, which is how OpenAPI writes one.
+    fn documented(route: &str) -> String {
+        format!("/api/v1{}", route.replace("{*", "{"))
+    }
+
+    /// The document and the router agree, route for route and method for method. The
+    /// routes compared are every route `api_router` serves; by rule, the benchmark
+    /// sink (served only with `CAIRN_BENCH_ENDPOINTS`, and no part of the contract),
+    /// the fallbacks, and the pages and forms outside `/api/v1` are not documented.
+    #[test]
+    fn the_document_describes_every_route_the_api_serves() {
+        let served: BTreeSet<(String, String)> = api_routes(false)
+            .listed
+            .iter()
+            .map(|(method, path)| (method.as_str().to_lowercase(), documented(path)))
+            .collect();
+        let doc = serde_json::to_value(openapi::document(&Limits::default())).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut documented_routes = BTreeSet::new();
+        for (path, item) in paths {
+            for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+                documented_routes.insert((method.to_string(), path.clone()));
+            }
+        }
+        let undocumented: Vec<_> = served.difference(&documented_routes).collect();
+        let not_served: Vec<_> = documented_routes.difference(&served).collect();
+        assert!(
+            undocumented.is_empty() && not_served.is_empty(),
+            "served but not documented: {undocumented:?}; documented but not served: {not_served:?}"
+        );
+        assert!(served.len() > 50, "only {} routes recorded", served.len());
+    }
 }

@@ -3,9 +3,9 @@
 //! is refused before any handler sees it, log-in and sign-up forms included. The
 //! rules are in `domain::check_origin`; this only reads the headers and answers.
 
+use super::cookies::session_from_cookie_header;
 use super::error::ApiError;
-use super::extract::session_from_cookie_header;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::{check_origin, RequestOrigin};
 use axum::extract::{Request, State};
 use axum::http::{header, Method};

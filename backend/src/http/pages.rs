@@ -2,11 +2,14 @@
 //! without JavaScript), the `/` redirect, and the data server-side rendering asks for
 //! through `frontend::ssr::PageData`.
 
-use super::api::{clear_session_cookie, session_cookie};
-use super::convert::{file_meta, user_info, version_meta};
+use super::convert::{encode_unreserved, file_meta, share_info, user_info, version_meta};
+use super::cookies::{
+    clear_session_cookie, grant_from_cookie_header, session_cookie, session_from_cookie_header,
+};
 use super::error::error_body;
-use super::extract::{presented_secret, session_from_cookie_header, ClientAddr};
-use super::AppState;
+use super::extract::{presented_secret, ClientAddr};
+use super::link_view::share_page;
+use super::state::AppState;
 use crate::core::Core;
 use crate::domain::{Error, FileId, RelPath, User};
 use axum::extract::{Form, State};
@@ -34,17 +37,10 @@ fn see_other(location: &str, cookie: Option<String>) -> Response {
 
 fn with_error(page: &str, error: &Error) -> Response {
     let message = error_body(error).error.message;
-    let encoded: String = message
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    see_other(&format!("{page}?error={encoded}"), None)
+    see_other(
+        &format!("{page}?error={}", encode_unreserved(&message)),
+        None,
+    )
 }
 
 async fn current_user(core: &Core, secret: Option<String>) -> Option<User> {
@@ -248,10 +244,8 @@ impl PageData for CorePageData {
         token: String,
         path: String,
     ) -> Result<SharePage, ErrorBody> {
-        let grant = cookie_header
-            .as_deref()
-            .and_then(super::shares::grant_from_cookie_header);
-        super::shares::share_page(&self.core, grant.as_deref(), &token, &path)
+        let grant = cookie_header.as_deref().and_then(grant_from_cookie_header);
+        share_page(&self.core, grant.as_deref(), &token, &path)
             .await
             .map_err(|e| error_body(&e))
     }
@@ -266,8 +260,8 @@ impl PageData for CorePageData {
             .await
             .map_err(|e| error_body(&e))?;
         Ok(ShareList {
-            made: made.iter().map(super::shares::share_info).collect(),
-            received: received.iter().map(super::shares::share_info).collect(),
+            made: made.iter().map(share_info).collect(),
+            received: received.iter().map(share_info).collect(),
         })
     }
 }

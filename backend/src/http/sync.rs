@@ -2,10 +2,11 @@
 //! clients without event streams.
 
 use super::convert::{decode_cursor, delta_entry, encode_cursor};
+use super::doc_rows::{TooManyAtOnce, Unauthenticated};
 use super::error::ApiError;
 use super::extract::{presented_secret, ApiQuery, AuthUser};
-use super::openapi::NotificationEvent;
-use super::AppState;
+use super::state::AppState;
+use super::wire_schemas::NotificationEvent;
 use crate::core::StreamItem;
 use crate::domain::Error;
 use axum::extract::State;
@@ -94,9 +95,8 @@ fn event_of(item: StreamItem) -> Result<Event, Error> {
     responses(
         (status = 200, description = "The event stream; it ends when the server stops, at once when its session is logged out or its token revoked on this server, and within 20 seconds when that happens on another replica or the credential expires.", body = NotificationEvent, content_type = "text/event-stream"),
         (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
-        (status = 429, description = "`too-many-at-once`: as many archives (change streams) run for this user or link as may at once; try again after `Retry-After` seconds.", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 429, response = inline(TooManyAtOnce)),
     ),
 )]
 pub async fn notifications_stream(
@@ -174,8 +174,7 @@ pub struct LongPollQuery {
     responses(
         (status = 200, description = "`changes: true` with the newest cursor: fetch them with `/sync/delta` from your cursor. `changes: false` with your cursor: nothing changed before the timeout; poll again.", body = LongPoll),
         (status = 400, description = "`bad-request`: `cursor` is missing, or `timeout` is not a whole number of seconds up to 120.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
     ),
 )]
 pub async fn notifications_longpoll(

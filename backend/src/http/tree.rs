@@ -1,12 +1,13 @@
 //! Handlers for organising files: trash, move and rename, copy, versions, search,
 //! and the sync delta.
 
-use super::api::serve_content;
+use super::content::serve_content;
 use super::convert::{decode_cursor, delta_entry, encode_cursor, file_meta, version_meta};
+use super::doc_rows::{EntryNotFound, NotModified, Unauthenticated, ViewerForbidden};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
-use super::openapi::Binary;
-use super::AppState;
+use super::state::AppState;
+use super::wire_schemas::Binary;
 use crate::domain::{Error, FileId, RelPath};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -37,10 +38,9 @@ fn parse_rev(rev: &str) -> Result<u64, Error> {
     responses(
         (status = 200, description = "The trashed entry, with the path it had.", body = TrashEntry),
         (status = 400, description = "`bad-request`: the root folder cannot be deleted.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 404, response = inline(EntryNotFound)),
+        (status = 403, response = inline(ViewerForbidden)),
     ),
 )]
 pub async fn files_delete(
@@ -68,8 +68,7 @@ pub async fn files_delete(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Trashed entries, most recently deleted first.", body = TrashListing),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
     ),
 )]
 pub async fn trash_list(
@@ -99,9 +98,8 @@ pub async fn trash_list(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The restored entry: back in its folder if that is still there, else in the root; renamed when the name is taken.", body = FileMeta),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
         (status = 404, description = "`not-found`: the trash holds no entry with that id.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
 pub async fn trash_restore(
@@ -130,11 +128,10 @@ pub async fn trash_restore(
     responses(
         (status = 200, description = "The entry at its new path; missing folders on the way were created.", body = FileMeta),
         (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the target is `/`, the entry is the root folder, a folder would move into itself, or the body is not the JSON this endpoint takes.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 404, response = inline(EntryNotFound)),
         (status = 409, description = "`already-exists`: something else is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
+        (status = 403, response = inline(ViewerForbidden)),
         (status = 507, description = "`too-many-entries`: the user has as many files and folders as an account may hold. (missing folders on the way are made)", body = ErrorBody),
     ),
 )]
@@ -166,12 +163,11 @@ pub async fn files_move(
     responses(
         (status = 201, description = "The copy; file contents are shared, not duplicated.", body = FileMeta),
         (status = 400, description = "`invalid-path`: the path is malformed; `bad-request`: the target is `/`, a folder would be copied into itself, or the body is not the JSON this endpoint takes.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 404, response = inline(EntryNotFound)),
         (status = 409, description = "`already-exists`: something is at the new path; `not-a-folder`: a parent on the new path is a file.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
         (status = 507, description = "`quota-exceeded`: the copy does not fit in what is left of the user's quota (copies count like any file). `too-many-entries`: the user has as many files and folders as an account may hold.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
+        (status = 403, response = inline(ViewerForbidden)),
     ),
 )]
 pub async fn files_copy(
@@ -201,9 +197,8 @@ pub async fn files_copy(
     responses(
         (status = 200, description = "Versions, newest first.", body = VersionList),
         (status = 400, description = "`bad-request`: the id names a folder, and folders have no versions.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 404, description = "`not-found`: no live file or folder with that id among this user's files.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 404, response = inline(EntryNotFound)),
     ),
 )]
 pub async fn versions_list(
@@ -249,16 +244,13 @@ pub async fn versions_list(
             ("Content-Length" = u64, description = "Bytes in this answer."),
             ("Content-Disposition" = String, description = "`attachment` with the file's name."),
         )),
-        (status = 304, description = "`If-None-Match` matched: the client's copy is current; no body.", headers(
-            ("ETag" = String, description = "The content hash, quoted."),
-        )),
+        (status = 304, response = inline(NotModified)),
         (status = 400, description = "`bad-request`: the revision is not a positive integer.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
         (status = 404, description = "`not-found`: no live file with that id, or it has no such revision.", body = ErrorBody),
         (status = 416, description = "`range-not-satisfiable`: the range starts past the end of the content.", body = ErrorBody, headers(
             ("Content-Range" = String, description = "`bytes */SIZE`."),
         )),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
 pub async fn versions_content(
@@ -296,11 +288,10 @@ pub async fn versions_content(
     responses(
         (status = 200, description = "The file, whose current version is now a new revision with that version's content (unchanged if it was already current).", body = FileMeta),
         (status = 400, description = "`bad-request`: the revision is not a positive integer.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
         (status = 404, description = "`not-found`: no live file with that id, or it has no such revision.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
         (status = 507, description = "`quota-exceeded`: the version is larger than the current one by more than is left of the user's quota.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the path or entry is in a folder shared with this user as a viewer, is a shared folder's root (which only its owner may rename, move or delete), or is `/Shared with me` itself.", body = ErrorBody),
+        (status = 403, response = inline(ViewerForbidden)),
     ),
 )]
 pub async fn versions_restore(
@@ -334,8 +325,7 @@ pub struct SearchQuery {
     responses(
         (status = 200, description = "Live entries whose name contains `q`, at most 200.", body = SearchResults),
         (status = 400, description = "`bad-request`: `q` is missing or blank.", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
     ),
 )]
 pub async fn search(
@@ -366,8 +356,7 @@ pub struct DeltaQuery {
     responses(
         (status = 200, description = "Up to 1000 changes after the cursor, oldest first. With `reset: true` the cursor was not understood: list the tree again, then continue from the new cursor.", body = Delta),
         (status = 400, description = "`bad-request`: the query string is malformed (e.g. `cursor` given twice).", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
     ),
 )]
 pub async fn sync_delta(
@@ -401,9 +390,8 @@ pub async fn sync_delta(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 204, description = "Deleted for good, with everything under it."),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
         (status = 404, description = "`not-found`: the trash holds no entry with that id.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
     ),
 )]
 pub async fn trash_purge(
@@ -427,8 +415,7 @@ pub async fn trash_purge(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 204, description = "The trash is empty."),
-        (status = 401, description = "`unauthenticated`: no valid bearer token or session cookie.", body = ErrorBody),
-        (status = 500, description = "`internal`: a fault on the server; the message is generic and the cause is logged.", body = ErrorBody),
+        (status = 401, response = inline(Unauthenticated)),
     ),
 )]
 pub async fn trash_empty(
