@@ -22,6 +22,11 @@ const MADE_BY: u16 = (3 << 8) | VERSION;
 const FLAGS: u16 = (1 << 3) | (1 << 11);
 const ZIP64_EXTRA: u16 = 0x0001;
 
+/// A name longer than a ZIP header can hold (65,535 bytes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a name of {0} bytes is longer than a ZIP archive can hold (65,535)")]
+pub struct NameTooLong(pub usize);
+
 /// One finished entry, remembered for the central directory.
 #[derive(Debug, Clone)]
 struct Written {
@@ -77,7 +82,14 @@ impl ZipWriter {
     }
 
     /// Starts an entry; `name` is its path inside the archive, folders ending in `/`.
-    pub fn begin(&mut self, name: &str, is_folder: bool, modified_ms: i64) -> Vec<u8> {
+    /// A name too long for the format is refused, and nothing is written.
+    pub fn begin(
+        &mut self,
+        name: &str,
+        is_folder: bool,
+        modified_ms: i64,
+    ) -> Result<Vec<u8>, NameTooLong> {
+        let name_len = u16::try_from(name.len()).map_err(|_| NameTooLong(name.len()))?;
         let (dos_time, dos_date) = dos_time_date(modified_ms);
         let name = name.as_bytes().to_vec();
         let mut out = Vec::with_capacity(30 + name.len() + 20);
@@ -90,7 +102,7 @@ impl ZipWriter {
         put32(&mut out, 0); // CRC-32: in the data descriptor
         put32(&mut out, u32::MAX); // sizes: in the ZIP64 extra field / descriptor
         put32(&mut out, u32::MAX);
-        put16(&mut out, name.len() as u16);
+        put16(&mut out, name_len);
         put16(&mut out, 20);
         out.extend_from_slice(&name);
         put16(&mut out, ZIP64_EXTRA);
@@ -108,7 +120,7 @@ impl ZipWriter {
         });
         self.hasher = crc32fast::Hasher::new();
         self.offset += out.len() as u64;
-        out
+        Ok(out)
     }
 
     /// Accounts for a piece of the current entry's bytes (sent as they are).
@@ -152,7 +164,11 @@ impl ZipWriter {
             put32(&mut directory, entry.crc);
             put32(&mut directory, u32::MAX);
             put32(&mut directory, u32::MAX);
-            put16(&mut directory, entry.name.len() as u16);
+            // `begin` refused any name whose length does not fit.
+            put16(
+                &mut directory,
+                u16::try_from(entry.name.len()).unwrap_or(u16::MAX),
+            );
             put16(&mut directory, 28);
             put16(&mut directory, 0); // comment
             put16(&mut directory, 0); // disk
@@ -219,7 +235,10 @@ mod tests {
             ("ünïcødé.bin", &[0u8, 1, 2, 3, 255]),
         ];
         for (name, bytes) in files {
-            archive.extend(zip.begin(name, name.ends_with('/'), 1_795_613_700_000));
+            archive.extend(
+                zip.begin(name, name.ends_with('/'), 1_795_613_700_000)
+                    .unwrap(),
+            );
             // Data arrives in pieces of any size.
             for piece in bytes.chunks(3) {
                 zip.data(piece);
@@ -238,6 +257,24 @@ mod tests {
             entry.read_to_end(&mut content).unwrap();
             assert_eq!(content, bytes, "{name}");
         }
+    }
+
+    #[test]
+    fn a_name_too_long_for_the_format_is_refused() {
+        let mut zip = ZipWriter::new();
+        let longest = "n".repeat(usize::from(u16::MAX));
+        let mut archive = zip.begin(&longest, false, 0).unwrap();
+        archive.extend(zip.end());
+        let too_long = "n".repeat(usize::from(u16::MAX) + 1);
+        assert_eq!(
+            zip.begin(&too_long, false, 0),
+            Err(NameTooLong(too_long.len()))
+        );
+        archive.extend(zip.finish());
+        // The archive holds the entry that fit, and nothing of the refused one.
+        let mut reader = ::zip::ZipArchive::new(std::io::Cursor::new(archive)).unwrap();
+        assert_eq!(reader.len(), 1);
+        assert_eq!(reader.by_index(0).unwrap().name(), longest);
     }
 
     #[test]

@@ -81,7 +81,14 @@ pub fn zip_response(
         let _slot = slot;
         let mut zip = ZipWriter::new();
         for item in items {
-            let header = zip.begin(&item.path, item.entry.is_folder, item.entry.modified_at);
+            let header = match zip.begin(&item.path, item.entry.is_folder, item.entry.modified_at) {
+                Ok(header) => header,
+                Err(error) => {
+                    tracing::error!(%error, path = %item.path, "folder download failed");
+                    let _ = sender.send(Err(std::io::Error::other(error))).await;
+                    return;
+                }
+            };
             if sender.send(Ok(Bytes::from(header))).await.is_err() {
                 return;
             }
