@@ -228,7 +228,8 @@ impl Core {
     }
 
     /// The user a session or API secret belongs to. Their usage may be a few seconds
-    /// old (see [`SignedIn`]): what shows or checks usage reads [`Core::user_now`].
+    /// old (a signed-in user is kept that long): what shows or checks usage reads
+    /// [`Core::user_now`].
     pub async fn authenticate(&self, secret: &str) -> Result<User, Error> {
         let hash = token_hash(secret);
         if let Some(user) = self.signed_in.get(&hash) {
@@ -246,7 +247,7 @@ impl Core {
     /// Resolves once `secret` no longer authenticates anyone, so that what outlives
     /// a request (a change stream, a long-poll) ends with its credential: at once
     /// when it is logged out or revoked on this server, and otherwise (another
-    /// replica, expiry) at the next check, every [`CREDENTIAL_RECHECK`]. A store
+    /// replica, expiry) at the next check, every `CREDENTIAL_RECHECK`. A store
     /// that cannot be reached ends nothing: the check is made again next time.
     pub async fn revoked(self: Arc<Self>, secret: String) {
         let hash = token_hash(&secret);

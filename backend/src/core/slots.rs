@@ -14,7 +14,7 @@ pub struct Slots {
     taken: Arc<Mutex<HashMap<String, u64>>>,
 }
 
-/// One place taken in [`Slots`], held for as long as the work runs.
+/// One place taken in `Slots`, held for as long as the work runs.
 #[derive(Debug)]
 pub struct Slot {
     taken: Arc<Mutex<HashMap<String, u64>>>,
