@@ -18,12 +18,15 @@
 //! chunks, what to pack next, what an answer changes), `session` (the next step),
 //! `outcome` (how a step's failure moves the upload on, how it ends), `retry`
 //! (which failures are retried, and after how long), `resume` (which session a
-//! file continues), `slots` (how many files go at once) and `rate`. The browser
-//! glue, built with the `hydrate` feature only, sends, waits and shows: `uploads`
-//! (entry points, turns, config), `transfer` (one file's loop), `net`, `control`,
-//! `worker`, `selection` and `device`.
+//! file continues), `slots` (how many files go at once), `rate` and
+//! `device_names` (what a device may be called). The browser glue, built with the
+//! `hydrate` feature only, sends, waits and shows: `uploads` (entry points, turns,
+//! config), `transfer` (one file's loop), `net`, `control`, `worker`, `selection`
+//! and `device`.
 
 // Without `hydrate` nothing calls the decisions but their tests.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+mod device_names;
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 mod outcome;
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
