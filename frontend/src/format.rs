@@ -65,7 +65,8 @@ const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// Percent-encodes everything but unreserved characters.
+/// Percent-encodes everything but unreserved characters (UTF-8, upper-case hex):
+/// safe in a path segment, a query value and RFC 5987's `filename*`.
 pub fn percent_encode(text: &str) -> String {
     utf8_percent_encode(text, RESERVED).to_string()
 }
@@ -101,6 +102,11 @@ mod tests {
         assert_eq!(
             percent_encode("a b/c?d#e%f+é"),
             "a%20b%2Fc%3Fd%23e%25f%2B%C3%A9"
+        );
+        // As the server puts it in a query value and in RFC 5987's `filename*`.
+        assert_eq!(
+            percent_encode("a-b._~ z/ü%\"\n"),
+            "a-b._~%20z%2F%C3%BC%25%22%0A"
         );
     }
 }

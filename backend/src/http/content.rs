@@ -2,7 +2,6 @@
 //! `If-None-Match`), a folder or a selection streamed as a ZIP archive, and their
 //! `Content-Disposition`. A leaf: it names no handler module.
 
-use super::convert::encode_unreserved;
 use super::error::ApiError;
 use super::range::{parse_range, ByteRange};
 use super::state::AppState;
@@ -13,6 +12,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use frontend::format::percent_encode;
 use futures::TryStreamExt;
 
 /// `Content-Disposition: attachment` with the name in RFC 5987 form.
@@ -33,7 +33,7 @@ fn disposition(kind: &str, name: &str) -> String {
             }
         })
         .collect();
-    let encoded = encode_unreserved(name);
+    let encoded = percent_encode(name);
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 

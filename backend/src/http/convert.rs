@@ -1,6 +1,7 @@
 //! Conversions between domain types and `/api/v1` wire types, and the small
-//! encodings answers share (a link's address, a message in a redirect's query). A
-//! leaf: it names no other module of the HTTP layer.
+//! encodings answers share (a link's address; percent-encoding is the web app's
+//! `frontend::format::percent_encode`). A leaf: it names no other module of the HTTP
+//! layer.
 
 use crate::core::{Limits, LinkReceipt, ShareView};
 use crate::domain::{
@@ -10,20 +11,6 @@ use frontend::api::types::{
     DeltaEntry, FileMeta, SearchResults, ServerConfig, ShareInfo, UploadCommitted, UserInfo,
     VersionMeta,
 };
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
-/// What `%`-encoding leaves as it is: RFC 3986's unreserved characters.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// `text` with every byte but the unreserved characters `%`-encoded (as UTF-8,
-/// upper-case hex): safe in a query value and in RFC 5987's `filename*`.
-pub fn encode_unreserved(text: &str) -> String {
-    utf8_percent_encode(text, UNRESERVED).to_string()
-}
 
 /// What every client needs before uploading.
 pub fn server_config(limits: &Limits) -> ServerConfig {
@@ -192,18 +179,5 @@ pub fn link_committed(receipt: &LinkReceipt) -> UploadCommitted {
             modified_at: receipt.received_at,
         },
         conflict: false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_unreserved_characters_stay_unencoded() {
-        assert_eq!(
-            encode_unreserved("a-b._~ z/ü%\"\n"),
-            "a-b._~%20z%2F%C3%BC%25%22%0A"
-        );
     }
 }

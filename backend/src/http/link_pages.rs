@@ -3,7 +3,7 @@
 //! a redirect or a small page of their own; and the middleware every link page and
 //! link API request passes (its rate limit, and its headers).
 
-use super::convert::{encode_unreserved, link_url};
+use super::convert::link_url;
 use super::cookies::set_grant;
 use super::error::{error_body, status_and_code, ApiError};
 use super::extract::{open_link, ApiPath, ClientAddr};
@@ -13,10 +13,11 @@ use crate::domain::Error;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use frontend::format::percent_encode;
 
 /// A `303 See Other` to a link page, with a message in the query.
 fn back_to_link(token: &str, key: &str, message: &str) -> Response {
-    let location = format!("{}?{key}={}", link_url(token), encode_unreserved(message));
+    let location = format!("{}?{key}={}", link_url(token), percent_encode(message));
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);

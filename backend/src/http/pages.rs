@@ -2,7 +2,7 @@
 //! without JavaScript), the `/` redirect, and the data server-side rendering asks for
 //! through `frontend::ssr::PageData`.
 
-use super::convert::{encode_unreserved, file_meta, share_info, user_info, version_meta};
+use super::convert::{file_meta, share_info, user_info, version_meta};
 use super::cookies::{
     clear_session_cookie, grant_from_cookie_header, session_cookie, session_from_cookie_header,
 };
@@ -19,6 +19,7 @@ use frontend::api::types::{
     ErrorBody, FileMeta, FolderListing, SearchResults, ShareList, SharePage, TokenInfo, TrashEntry,
     TrashListing, UserInfo, VersionMeta,
 };
+use frontend::format::percent_encode;
 use frontend::ssr::{PageData, PageDataHandle};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -37,10 +38,7 @@ fn see_other(location: &str, cookie: Option<String>) -> Response {
 
 fn with_error(page: &str, error: &Error) -> Response {
     let message = error_body(error).error.message;
-    see_other(
-        &format!("{page}?error={}", encode_unreserved(&message)),
-        None,
-    )
+    see_other(&format!("{page}?error={}", percent_encode(&message)), None)
 }
 
 async fn current_user(core: &Core, secret: Option<String>) -> Option<User> {
