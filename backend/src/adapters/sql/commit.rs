@@ -11,9 +11,8 @@ use super::lookup::{free_name, live_child, mkdirs_under, new_file};
 use super::uploads::{delete_upload, upload_deletes};
 use super::{backend, entry_from, to_i64, to_u64, unique_hex, StoreLimits, WriteBatch, BATCH_ROWS};
 use crate::domain::{
-    admit_bytes, admit_entries, clash_names, decide_commit, stored_inline, utc_date, AtPath,
-    ChangeAction, Clash, Commit, CommitDecision, CommitOutcome, CopyOf, FileId, Lineage, RelPath,
-    UploadChunk, UserId,
+    admit_bytes, clash_names, decide_commit, stored_inline, utc_date, AtPath, ChangeAction, Clash,
+    Commit, CommitDecision, CommitOutcome, CopyOf, FileId, Lineage, RelPath, UploadChunk, UserId,
 };
 use crate::ports::StoreError;
 use bytes::Bytes;
@@ -131,7 +130,8 @@ pub(super) async fn commit_upload(
                 free_name(&txn, owner, &place.parent, clash_names(named_after, clash)).await?;
             (new_file(owner, &place.parent, copy_name, commit.now), true)
         }
-        (_, _) => (
+        // Only a new file is decided with nothing at the path.
+        (CommitDecision::NewFile, _) | (_, None) => (
             new_file(owner, &place.parent, name.to_string(), commit.now),
             false,
         ),
@@ -166,7 +166,7 @@ pub(super) async fn commit_upload(
     // cannot pass the quota together.
     admit_bytes(held, to_u64(usage.quota), upload.size, to_u64(old_size)).map_err(refusal)?;
     let entries_made = place.folders_made + u64::from(is_new);
-    admit_entries(to_u64(usage.entries), entries_made, limits.entry_cap).map_err(refusal)?;
+    usage.admit_entries(entries_made, limits.entry_cap)?;
 
     let updated = files::Model {
         size,
